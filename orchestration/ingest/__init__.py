@@ -1,0 +1,1 @@
+"""Raw loads: landing files -> `raw` schema, with quarantine and a per-file ledger."""

@@ -1,0 +1,41 @@
+"""Every environment choice in one place: paths, the dbt project, thresholds.
+
+Both Dagster and dbt's `profiles.yml` read the warehouse path from `WA_WAREHOUSE`, so a
+scheduler, the CLI and a person running dbt by hand all point at the same file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT
+DBT_PROFILES_DIR = PROJECT_ROOT / "dbt_project"
+
+DEFAULT_LANDING_DIR = "data/landing"
+DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+# R26: a partition whose quarantined share of lines passes this fails a warning check.
+DEFAULT_QUARANTINE_THRESHOLD = 0.01
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse: Path
+    quarantine_threshold: float = DEFAULT_QUARANTINE_THRESHOLD
+
+    @classmethod
+    def from_env(
+        cls, landing_dir: str | Path | None = None, warehouse: str | Path | None = None
+    ) -> Settings:
+        landing = landing_dir or os.environ.get("WA_LANDING_DIR", DEFAULT_LANDING_DIR)
+        wh = warehouse or os.environ.get("WA_WAREHOUSE", DEFAULT_WAREHOUSE)
+        threshold = float(os.environ.get("WA_QUARANTINE_THRESHOLD", DEFAULT_QUARANTINE_THRESHOLD))
+        return cls(Path(landing).resolve(), Path(wh).resolve(), threshold)
+
+    def export_env(self) -> None:
+        """Make child processes (dbt) and Dagster resources see the same paths."""
+        os.environ["WA_LANDING_DIR"] = str(self.landing_dir)
+        os.environ["WA_WAREHOUSE"] = str(self.warehouse)

@@ -1,0 +1,72 @@
+"""The DuckDB warehouse file: connecting to it and the `raw` schema the loaders own.
+
+dbt owns every other schema (staging, intermediate, marts); the raw tables are
+created here because they are written by Python, not by dbt.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+RAW_DDL = """
+create schema if not exists raw;
+create table if not exists raw.api_logs (
+    dt date not null,
+    source_file varchar not null,
+    line_number integer not null,
+    received_at timestamp not null,
+    raw_line varchar not null,
+    loaded_at timestamp not null
+);
+create table if not exists raw.webhook_logs (
+    dt date not null,
+    source_file varchar not null,
+    line_number integer not null,
+    received_at timestamp not null,
+    raw_line varchar not null,
+    loaded_at timestamp not null
+);
+create table if not exists raw.phone_numbers (
+    source_file varchar not null,
+    line_number integer not null,
+    waba_id varchar not null,
+    phone_number varchar not null,
+    phone_number_id varchar,
+    display_name varchar,
+    updated_at timestamp not null,
+    raw_line varchar not null,
+    loaded_at timestamp not null
+);
+create table if not exists raw.quarantine (
+    source varchar not null,
+    dt date,
+    source_file varchar not null,
+    line_number integer not null,
+    reason varchar not null,
+    raw_line varchar not null,
+    loaded_at timestamp not null
+);
+create table if not exists raw.load_ledger (
+    source varchar not null,
+    dt date,
+    source_file varchar not null,
+    file_bytes bigint not null,
+    file_mtime_ns bigint not null,
+    lines_read integer not null,
+    lines_loaded integer not null,
+    lines_quarantined integer not null,
+    loaded_at timestamp not null
+);
+"""
+
+
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute(RAW_DDL)

@@ -1,0 +1,240 @@
+"""Raw loads: quarantine reasons (R26), ledger reconciliation (R27), reruns and late files (R28)."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import pytest
+
+from orchestration import warehouse
+from orchestration.ingest.load import load_log_partition, load_phone_numbers
+from tests.landing_builders import api_line, replaced, status, webhook_line, without, write_lines
+
+DT = "2022-11-25"
+
+
+@pytest.fixture
+def conn(tmp_path: Path):
+    with warehouse.connect(tmp_path / "wh.duckdb") as connection:
+        yield connection
+
+
+def quarantine(conn) -> list[tuple[str, int, str]]:
+    return conn.execute(
+        "select source_file, line_number, reason from raw.quarantine "
+        "order by source_file, line_number"
+    ).fetchall()
+
+
+def test_each_kind_of_malformed_api_line_is_quarantined_with_its_reason(tmp_path, conn):
+    good = api_line()
+    lines = [
+        good,
+        '{"request_id": "req-9", "received_at": "2022-11-25T08:3',  # truncated write
+        without(good, "request_id"),
+        replaced(good, "received_at", "25/11/2022 08:34"),
+        replaced(good, "to", "919876543210"),
+        replaced(good, "response.http_status", "202"),
+        replaced(good, "to", ["919876543210", "447911123456"]),  # one recipient for two
+        replaced(good, "waba_id", 105954558954427),
+        "",
+        replaced(good, "received_at", "2022-11-25T08:34:10"),  # no UTC offset
+        without(good, "template_name"),
+    ]
+    write_lines(tmp_path / "landing/api_logs/dt=2022-11-25/a.jsonl", lines)
+    result = load_log_partition(conn, tmp_path / "landing", "api_logs", DT)
+
+    reasons = [reason for _, _, reason in quarantine(conn)]
+    assert reasons[0].startswith("invalid JSON")
+    assert reasons[1:] == [
+        "missing required field request_id",
+        "received_at is not an ISO-8601 timestamp: '25/11/2022 08:34'",
+        "to is not an array",
+        "response.http_status is not an integer",
+        "response.recipients has 1 elements for 2 numbers in to",
+        "waba_id is not a string of digits",
+        "empty line",
+        "received_at has no UTC offset: '2022-11-25T08:34:10'",
+        "missing template_name on a template message",
+    ]
+    assert [n for _, n, _ in quarantine(conn)] == list(range(2, 12))
+    assert (result.lines_read, result.lines_loaded, result.lines_quarantined) == (11, 1, 10)
+    raw = conn.execute("select line_number, received_at, raw_line from raw.api_logs").fetchall()
+    assert len(raw) == 1 and raw[0][0] == 1
+    assert str(raw[0][1]) == "2022-11-25 08:34:10.123000"
+
+
+def test_each_kind_of_malformed_webhook_line_is_quarantined_whole(tmp_path, conn):
+    good = webhook_line(statuses=[status("wamid.1", "sent", 1669365252)])
+    incoming = webhook_line(
+        messages=[
+            {"from": "919876543210", "id": "wamid.in", "timestamp": "1669365252", "type": "text"}
+        ]
+    )
+    template_update = {
+        "received_at": "2022-11-25T09:00:00+00:00",
+        "body": {
+            "entry": [
+                {
+                    "id": "105954558954427",
+                    "changes": [
+                        {"field": "message_template_status_update", "value": {"event": "APPROVED"}}
+                    ],
+                }
+            ]
+        },
+    }
+    lines = [
+        good,
+        incoming,
+        template_update,  # neither statuses nor messages: valid, loads no message rows
+        "not json at all",
+        replaced(good, "body.entry", {"id": "1"}),
+        replaced(good, "body.entry.0.changes.0.value.statuses.0.timestamp", "yesterday"),
+        without(good, "body.entry.0.changes.0.value.statuses.0.id"),
+        without(good, "body.entry.0.changes.0.value.metadata"),
+        replaced(good, "body.entry.0.id", "WABA"),
+        without(incoming, "body.entry.0.changes.0.value.messages.0.from"),
+        replaced(good, "received_at", 1669365252),
+    ]
+    write_lines(tmp_path / "landing/webhook_logs/dt=2022-11-25/w.jsonl.gz", lines)
+    result = load_log_partition(conn, tmp_path / "landing", "webhook_logs", DT)
+
+    reasons = [reason for _, _, reason in quarantine(conn)]
+    assert reasons[0].startswith("invalid JSON")
+    assert reasons[1:] == [
+        "body.entry is not an array",
+        "statuses[].timestamp is not unix seconds: 'yesterday'",
+        "missing required field statuses[].id",
+        "missing required field value.metadata",
+        "entry[].id is not a string of digits",
+        "missing required field messages[].from",
+        "received_at is not a string",
+    ]
+    assert (result.lines_read, result.lines_loaded, result.lines_quarantined) == (11, 3, 8)
+
+
+def test_the_ledger_reconciles_every_file(tmp_path, conn):
+    landing = tmp_path / "landing"
+    write_lines(landing / "api_logs/dt=2022-11-25/a.jsonl", [api_line("r1"), "{", api_line("r2")])
+    write_lines(landing / "api_logs/dt=2022-11-25/b.jsonl.gz", [api_line("r3"), "[]"])
+    load_log_partition(conn, landing, "api_logs", DT)
+    ledger = conn.execute(
+        "select source_file, lines_read, lines_loaded, lines_quarantined from raw.load_ledger "
+        "order by source_file"
+    ).fetchall()
+    assert ledger == [
+        ("api_logs/dt=2022-11-25/a.jsonl", 3, 2, 1),
+        ("api_logs/dt=2022-11-25/b.jsonl.gz", 2, 1, 1),
+    ]
+    # The ledger agrees with what the tables hold, file by file.
+    mismatches = conn.execute("""
+        select l.source_file
+        from raw.load_ledger l
+        left join (select source_file, count(*) n from raw.api_logs group by 1) a
+            using (source_file)
+        left join (select source_file, count(*) n from raw.quarantine group by 1) q
+            using (source_file)
+        where l.lines_loaded != coalesce(a.n, 0) or l.lines_quarantined != coalesce(q.n, 0)
+           or l.lines_read != l.lines_loaded + l.lines_quarantined
+    """).fetchall()
+    assert mismatches == []
+
+
+def test_loading_a_partition_twice_changes_nothing(tmp_path, conn):
+    landing = tmp_path / "landing"
+    write_lines(landing / "api_logs/dt=2022-11-25/a.jsonl", [api_line("r1"), "{"])
+    load_log_partition(conn, landing, "api_logs", DT)
+    before = conn.execute("select * from raw.api_logs").fetchall()
+    second = load_log_partition(conn, landing, "api_logs", DT)
+    assert second.skipped
+    assert conn.execute("select * from raw.api_logs").fetchall() == before
+    assert conn.execute("select count(*) from raw.quarantine").fetchone() == (1,)
+    assert conn.execute("select count(*) from raw.load_ledger").fetchone() == (1,)
+
+
+def test_a_changed_file_is_reloaded_without_double_counting(tmp_path, conn):
+    landing = tmp_path / "landing"
+    path = write_lines(landing / "api_logs/dt=2022-11-25/a.jsonl", [api_line("r1")])
+    load_log_partition(conn, landing, "api_logs", DT)
+    write_lines(path, [api_line("r1"), api_line("r2"), "{"])
+    os.utime(path, ns=(1, 1))  # a new mtime even on a coarse clock
+    result = load_log_partition(conn, landing, "api_logs", DT)
+    assert not result.skipped
+    assert conn.execute("select count(*) from raw.api_logs").fetchone() == (2,)
+    assert conn.execute("select count(*) from raw.quarantine").fetchone() == (1,)
+
+
+def test_a_late_file_in_a_loaded_partition_is_picked_up(tmp_path, conn):
+    landing = tmp_path / "landing"
+    write_lines(landing / "api_logs/dt=2022-11-25/a.jsonl", [api_line("r1")])
+    load_log_partition(conn, landing, "api_logs", DT)
+    write_lines(landing / "api_logs/dt=2022-11-25/late.jsonl", [api_line("r2")])
+    load_log_partition(conn, landing, "api_logs", DT)
+    rows = conn.execute("select source_file from raw.api_logs order by 1").fetchall()
+    assert rows == [("api_logs/dt=2022-11-25/a.jsonl",), ("api_logs/dt=2022-11-25/late.jsonl",)]
+    assert conn.execute("select count(*) from raw.load_ledger").fetchone() == (2,)
+
+
+def test_other_partitions_are_left_alone(tmp_path, conn):
+    landing = tmp_path / "landing"
+    write_lines(landing / "api_logs/dt=2022-11-25/a.jsonl", [api_line("r1")])
+    write_lines(landing / "api_logs/dt=2022-11-26/a.jsonl", [api_line("r2")])
+    load_log_partition(conn, landing, "api_logs", DT)
+    load_log_partition(conn, landing, "api_logs", "2022-11-26")
+    load_log_partition(conn, landing, "api_logs", DT)
+    assert conn.execute("select count(*) from raw.api_logs").fetchone() == (2,)
+
+
+def test_a_truncated_gzip_file_keeps_its_good_lines_and_reconciles(tmp_path, conn):
+    landing = tmp_path / "landing"
+    path = landing / "api_logs/dt=2022-11-25/cut.jsonl.gz"
+    path.parent.mkdir(parents=True)
+    data = gzip.compress(("\n".join(f'{{"n": {i}}}' for i in range(5000)) + "\n").encode())
+    path.write_bytes(data[: len(data) // 2])
+    result = load_log_partition(conn, landing, "api_logs", DT)
+    assert result.lines_read == result.lines_loaded + result.lines_quarantined
+    (reason,) = conn.execute(
+        "select reason from raw.quarantine where reason like 'file unreadable%'"
+    ).fetchone()
+    assert "file unreadable" in reason
+
+
+def test_invalid_utf8_is_quarantined_not_crashing(tmp_path, conn):
+    landing = tmp_path / "landing"
+    path = landing / "api_logs/dt=2022-11-25/bad.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b'{"request_id": "\xff\xfe"}\n')
+    load_log_partition(conn, landing, "api_logs", DT)
+    assert [r for _, _, r in quarantine(conn)] == ["line is not valid UTF-8"]
+
+
+def test_registry_rows_are_validated_and_reloaded_whole(tmp_path, conn):
+    landing = tmp_path / "landing"
+    folder = landing / "phone_numbers"
+    folder.mkdir(parents=True)
+    (folder / "a.csv").write_text(
+        "waba_id,phone_number,phone_number_id,display_name,updated_at\n"
+        '105954558954427,918049276070,106540352242922,"Acme, India",2022-10-01T00:00:00Z\n'
+        "105954558954427,918049276071,1,Acme Offers,not-a-date\n"
+        "105954558954427,91804927607X,1,Acme Offers,2022-10-01T00:00:00Z\n"
+        "only,three,fields\n"
+    )
+    result = load_phone_numbers(conn, landing)
+    assert (result.lines_read, result.lines_loaded, result.lines_quarantined) == (4, 1, 3)
+    assert [r for _, _, r in quarantine(conn)] == [
+        "updated_at is not an ISO-8601 timestamp: 'not-a-date'",
+        "phone_number is not a string of digits",
+        "3 fields, expected 5",
+    ]
+    assert conn.execute("select display_name from raw.phone_numbers").fetchall() == [
+        ("Acme, India",)
+    ]
+    (folder / "b.csv").write_text(
+        "waba_id,phone_number,phone_number_id,display_name,updated_at\n"
+        "105954558954427,918049276070,106540352242922,Acme,2022-11-01T00:00:00Z\n"
+    )
+    load_phone_numbers(conn, landing)
+    assert conn.execute("select count(*) from raw.phone_numbers").fetchone() == (2,)
