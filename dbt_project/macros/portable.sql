@@ -1,0 +1,58 @@
+{#-
+    Engine differences live here and only here, behind adapter.dispatch, so that every
+    model stays portable across dbt adapters. Each macro has a default (ANSI-ish) and a
+    DuckDB implementation; other engines add theirs beside them.
+-#}
+
+{#- The string value at a JSONPath of a JSON text column (NULL when absent). -#}
+{% macro json_string(json_expr, path) -%}
+    {{ return(adapter.dispatch('json_string', 'whatsapp_reports')(json_expr, path)) }}
+{%- endmacro %}
+{% macro default__json_string(json_expr, path) -%}
+    get_json_object({{ json_expr }}, '{{ path }}')
+{%- endmacro %}
+{% macro duckdb__json_string(json_expr, path) -%}
+    json_extract_string({{ json_expr }}, '{{ path }}')
+{%- endmacro %}
+
+{#- The JSON text at a JSONPath (an object or array kept as JSON text). -#}
+{% macro json_value(json_expr, path) -%}
+    {{ return(adapter.dispatch('json_value', 'whatsapp_reports')(json_expr, path)) }}
+{%- endmacro %}
+{% macro default__json_value(json_expr, path) -%}
+    get_json_object({{ json_expr }}, '{{ path }}')
+{%- endmacro %}
+{% macro duckdb__json_value(json_expr, path) -%}
+    json_extract({{ json_expr }}, '{{ path }}')
+{%- endmacro %}
+
+{#- A select-list expression giving one row per element of the JSON array at `path`,
+    each element as JSON text. A missing or null array gives no row. -#}
+{% macro json_array_elements(json_expr, path) -%}
+    {{ return(adapter.dispatch('json_array_elements', 'whatsapp_reports')(json_expr, path)) }}
+{%- endmacro %}
+{% macro default__json_array_elements(json_expr, path) -%}
+    explode(from_json(get_json_object({{ json_expr }}, '{{ path }}'), 'array<string>'))
+{%- endmacro %}
+{% macro duckdb__json_array_elements(json_expr, path) -%}
+    unnest(cast(json_extract({{ json_expr }}, '{{ path }}') as json[]))
+{%- endmacro %}
+
+{#- Unix seconds (text or number) -> TIMESTAMP in UTC without time zone. -#}
+{% macro from_unix_seconds(expr) -%}
+    {{ return(adapter.dispatch('from_unix_seconds', 'whatsapp_reports')(expr)) }}
+{%- endmacro %}
+{% macro default__from_unix_seconds(expr) -%}
+    timestamp_seconds(cast({{ expr }} as bigint))
+{%- endmacro %}
+{% macro duckdb__from_unix_seconds(expr) -%}
+    make_timestamp(cast({{ expr }} as bigint) * 1000000)
+{%- endmacro %}
+
+{#- Does `string_expr` start with `prefix_expr`? -#}
+{% macro starts_with(string_expr, prefix_expr) -%}
+    {{ return(adapter.dispatch('starts_with', 'whatsapp_reports')(string_expr, prefix_expr)) }}
+{%- endmacro %}
+{% macro default__starts_with(string_expr, prefix_expr) -%}
+    substring({{ string_expr }}, 1, {{ dbt.length(prefix_expr) }}) = {{ prefix_expr }}
+{%- endmacro %}

@@ -1,0 +1,136 @@
+-- One row per message: every outgoing message (one recipient of one API request) and
+-- every incoming message, with its state, timestamps, country and conversation.
+with outgoing_messages as (
+    select * from {{ ref('int_outgoing_messages_enriched_with_status') }}
+),
+
+incoming_messages as (
+    select * from {{ ref('stg_webhook_logs__incoming_messages') }}
+),
+
+user_countries as (
+    select * from {{ ref('int_user_numbers_matched_to_countries') }}
+),
+
+outgoing_rows as (
+    select
+        message_id,
+        false as is_incoming,
+        waba_id,
+        business_number,
+        user_number,
+        -- R25: SOURCE is `campaign` when the request came from a campaign.
+        case when campaign_id is not null then 'campaign' else 'api' end as source,
+        message_format,
+        -- R11
+        case
+            when message_format = 'template' then 'Template message'
+            else 'Outgoing session message'
+        end as message_type,
+        case
+            when message_format = 'template' then 'template'
+            else 'session_outgoing'
+        end as parent_service_type,
+        template_name,
+        body as message_text,
+        created_at,
+        failed_at,
+        sent_at,
+        delivered_at,
+        seen_at,
+        is_accepted,
+        is_delivered,
+        has_implied_delivery,
+        is_read,
+        is_failed,
+        status,
+        reason_for_failure,
+        campaign_id,
+        ref,
+        ref1,
+        ref2,
+        wamid
+    from outgoing_messages
+),
+
+incoming_rows as (
+    select
+        wamid as message_id,
+        true as is_incoming,
+        waba_id,
+        business_number,
+        user_number,
+        'webhook' as source,
+        message_format,
+        'Incoming session message' as message_type,
+        'session_incoming' as parent_service_type,
+        cast(null as {{ dbt.type_string() }}) as template_name,
+        message_text,
+        created_at,
+        cast(null as {{ dbt.type_timestamp() }}) as failed_at,
+        cast(null as {{ dbt.type_timestamp() }}) as sent_at,
+        cast(null as {{ dbt.type_timestamp() }}) as delivered_at,
+        cast(null as {{ dbt.type_timestamp() }}) as seen_at,
+        cast(null as boolean) as is_accepted,
+        cast(null as boolean) as is_delivered,
+        cast(null as boolean) as has_implied_delivery,
+        cast(null as boolean) as is_read,
+        cast(null as boolean) as is_failed,
+        'received' as status,
+        cast(null as {{ dbt.type_string() }}) as reason_for_failure,
+        cast(null as {{ dbt.type_string() }}) as campaign_id,
+        cast(null as {{ dbt.type_string() }}) as ref,
+        cast(null as {{ dbt.type_string() }}) as ref1,
+        cast(null as {{ dbt.type_string() }}) as ref2,
+        wamid
+    from incoming_messages
+),
+
+all_messages as (
+    select * from outgoing_rows
+    union all
+    select * from incoming_rows
+),
+
+final as (
+    select
+        all_messages.message_id,
+        cast(all_messages.created_at as date) as report_date,
+        all_messages.is_incoming,
+        all_messages.waba_id,
+        all_messages.business_number,
+        all_messages.user_number,
+        user_countries.country_code,
+        user_countries.country_name,
+        all_messages.source,
+        all_messages.message_format,
+        all_messages.message_type,
+        all_messages.parent_service_type,
+        all_messages.template_name,
+        all_messages.message_text,
+        all_messages.created_at,
+        all_messages.failed_at,
+        all_messages.sent_at,
+        all_messages.delivered_at,
+        all_messages.seen_at,
+        all_messages.is_accepted,
+        all_messages.is_delivered,
+        all_messages.has_implied_delivery,
+        all_messages.is_read,
+        all_messages.is_failed,
+        all_messages.status,
+        all_messages.reason_for_failure,
+        cast(null as {{ dbt.type_string() }}) as conversation_id,
+        cast(null as {{ dbt.type_string() }}) as conversation_type,
+        cast(null as {{ dbt.type_string() }}) as conversation_msg_type,
+        all_messages.campaign_id,
+        all_messages.ref,
+        all_messages.ref1,
+        all_messages.ref2,
+        all_messages.wamid
+    from all_messages
+    left join user_countries
+        on all_messages.user_number = user_countries.user_number
+)
+
+select * from final

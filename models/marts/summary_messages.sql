@@ -1,0 +1,64 @@
+-- Summary Report for Messages: one row per DATE x WABA ID x WA PHONE NUMBER x
+-- DISPLAY NAME x COUNTRY x MESSAGE TYPE (R10), with the counts of R12.
+with messages as (
+    select * from {{ ref('fct_messages') }}
+),
+
+phone_numbers as (
+    select * from {{ ref('dim_phone_numbers') }}
+),
+
+counted as (
+    select
+        messages.report_date,
+        messages.waba_id,
+        messages.business_number as wa_phone_number,
+        phone_numbers.display_name,
+        messages.country_name as country,
+        messages.message_type,
+        count(*) as messages_in_group,
+        sum(case when messages.is_failed then 1 else 0 end) as failed_messages,
+        sum(case when messages.is_accepted then 1 else 0 end) as sent_messages,
+        sum(case when messages.is_delivered then 1 else 0 end) as delivered_messages,
+        sum(case when messages.is_read then 1 else 0 end) as read_messages
+    from messages
+    left join phone_numbers
+        on messages.business_number = phone_numbers.phone_number
+    group by
+        messages.report_date,
+        messages.waba_id,
+        messages.business_number,
+        phone_numbers.display_name,
+        messages.country_name,
+        messages.message_type
+),
+
+final as (
+    -- R12: outgoing rows leave RECEIVED empty; incoming rows leave the rest empty.
+    select
+        report_date,
+        waba_id,
+        wa_phone_number,
+        display_name,
+        country,
+        message_type,
+        {% for column, measure in [
+            ('created', 'messages_in_group'),
+            ('failed', 'failed_messages'),
+            ('sent', 'sent_messages'),
+            ('delivered', 'delivered_messages'),
+            ('read', 'read_messages'),
+        ] -%}
+        cast(
+            case when message_type <> 'Incoming session message' then {{ measure }} end
+            as {{ dbt.type_bigint() }}
+        ) as {{ column }},
+        {% endfor -%}
+        cast(
+            case when message_type = 'Incoming session message' then messages_in_group end
+            as {{ dbt.type_bigint() }}
+        ) as received
+    from counted
+)
+
+select * from final

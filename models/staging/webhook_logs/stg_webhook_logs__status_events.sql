@@ -1,0 +1,63 @@
+-- One row per element of statuses[] in every entry and change of every webhook POST,
+-- redeliveries included (they are removed in int_status_events_deduplicated, R3).
+with webhook_logs as (
+    select * from {{ source('raw', 'webhook_logs') }}
+),
+
+entries as (
+    select
+        dt,
+        source_file,
+        line_number,
+        received_at,
+        {{ json_array_elements('raw_line', '$.body.entry') }} as entry
+    from webhook_logs
+),
+
+changes as (
+    select
+        dt,
+        source_file,
+        line_number,
+        received_at,
+        {{ json_string('entry', '$.id') }} as waba_id,
+        {{ json_array_elements('entry', '$.changes') }} as change
+    from entries
+),
+
+statuses as (
+    select
+        dt,
+        source_file,
+        line_number,
+        received_at,
+        waba_id,
+        {{ json_string('change', '$.value.metadata.display_phone_number') }} as business_number,
+        {{ json_array_elements('change', '$.value.statuses') }} as status_event
+    from changes
+),
+
+final as (
+    select
+        {{ json_string('status_event', '$.id') }} as wamid,
+        lower({{ json_string('status_event', '$.status') }}) as status,
+        {{ from_unix_seconds(json_string('status_event', '$.timestamp')) }} as event_at,
+        waba_id,
+        business_number,
+        {{ json_string('status_event', '$.recipient_id') }} as user_number,
+        {{ json_string('status_event', '$.conversation.id') }} as conversation_id,
+        {{ from_unix_seconds(json_string('status_event', '$.conversation.expiration_timestamp')) }}
+            as conversation_expires_at,
+        {{ json_string('status_event', '$.conversation.origin.type') }} as conversation_origin_type,
+        {{ json_string('status_event', '$.pricing.category') }} as pricing_category,
+        {{ json_string('status_event', '$.errors[0].code') }} as error_code,
+        {{ json_string('status_event', '$.errors[0].title') }} as error_title,
+        {{ json_string('status_event', '$.errors[0].error_data.details') }} as error_details,
+        received_at,
+        dt,
+        source_file,
+        line_number
+    from statuses
+)
+
+select * from final
