@@ -1,0 +1,45 @@
+# Every target installs what it needs into .venv on first use.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+export WA_LANDING_DIR ?= data/landing
+export WA_WAREHOUSE ?= data/warehouse.duckdb
+
+DEMO_DAYS ?= 7
+DEMO_MESSAGES_PER_DAY ?= 2000
+
+.PHONY: install demo test lint dev clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.8
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
+	$(BIN)/python -c "from orchestration.dbt_manifest import ensure_manifest; from orchestration.resources import dbt_project; ensure_manifest(dbt_project)"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	rm -rf $(WA_LANDING_DIR) $(WA_WAREHOUSE) data/exports
+	$(BIN)/wa-reports generate --landing-dir $(WA_LANDING_DIR) --days $(DEMO_DAYS) --messages-per-day $(DEMO_MESSAGES_PER_DAY)
+	$(BIN)/wa-reports run
+	$(BIN)/wa-reports export --out data/exports
+	$(BIN)/wa-reports docs --out data/docs
+	@$(BIN)/python -m orchestration.demo_summary
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check orchestration scripts tests
+	$(BIN)/ruff format --check orchestration scripts tests
+	$(BIN)/sqlfluff lint models tests/dbt dbt_project/macros
+
+dev: install
+	mkdir -p data/dagster_home
+	DAGSTER_HOME=$(CURDIR)/data/dagster_home $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+
+clean:
+	rm -rf data target logs .pytest_cache

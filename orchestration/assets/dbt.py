@@ -1,0 +1,40 @@
+"""The dbt models, seeds and tests as Dagster assets and asset checks."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from dagster import AssetExecutionContext, AssetMaterialization, Output
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from orchestration import warehouse
+from orchestration.dbt_manifest import ensure_manifest
+from orchestration.resources import WAREHOUSE_POOL, WarehouseResource, dbt_project
+
+ensure_manifest(dbt_project)
+
+
+def with_row_counts(events: list, manifest: dict, warehouse_path: Path) -> Iterator:
+    """Add `dagster/row_count` to each model and seed output.
+
+    Counted after dbt has exited: DuckDB lets one process write the file, and the dbt
+    subprocess is that process while it runs.
+    """
+    with warehouse.connect(warehouse_path, read_only=True) as conn:
+        for event in events:
+            if isinstance(event, Output | AssetMaterialization) and "unique_id" in event.metadata:
+                node = manifest["nodes"].get(event.metadata["unique_id"].text, {})
+                if node.get("resource_type") in ("model", "seed"):
+                    (rows,) = conn.execute(
+                        f'select count(*) from "{node["schema"]}"."{node["alias"]}"'
+                    ).fetchone()
+                    event = event.with_metadata({**event.metadata, "dagster/row_count": rows})
+            yield event
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, pool=WAREHOUSE_POOL)
+def warehouse_dbt_assets(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+):
+    invocation = dbt.cli(["build"], context=context)
+    events = list(invocation.stream())
+    yield from with_row_counts(events, invocation.manifest, Path(warehouse.path))

@@ -1,0 +1,84 @@
+"""Raw-load assets: landing files -> `raw` tables, with quarantine and ledger (R26-R28)."""
+
+import time
+
+from dagster import (
+    AssetExecutionContext,
+    BackfillPolicy,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from orchestration import landing
+from orchestration.ingest.load import LoadResult, load_log_partition, load_phone_numbers
+from orchestration.partitions import daily_partitions
+from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
+
+
+def _metadata(results: list[LoadResult], seconds: float) -> dict[str, object]:
+    return {
+        "partitions": MetadataValue.text(", ".join(r.dt or "-" for r in results)),
+        "partitions_unchanged": sum(r.skipped for r in results),
+        "files": sum(len(r.files) for r in results),
+        "lines_read": sum(r.lines_read for r in results if not r.skipped),
+        "lines_loaded": sum(r.lines_loaded for r in results if not r.skipped),
+        "lines_quarantined": sum(r.lines_quarantined for r in results if not r.skipped),
+        "seconds": round(seconds, 2),
+    }
+
+
+def _log_source_asset(source: str, description: str):
+    @asset(
+        key_prefix="raw",
+        name=source,
+        description=description,
+        group_name="raw",
+        partitions_def=daily_partitions,
+        # A backfill of many days is one run that loads each day in turn.
+        backfill_policy=BackfillPolicy.single_run(),
+        pool=WAREHOUSE_POOL,
+        kinds={"python", "duckdb"},
+    )
+    def _load(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+        started = time.monotonic()
+        results = []
+        with warehouse.connect() as conn:
+            for dt in context.partition_keys:
+                if not landing.partition_dir(warehouse.landing, source, dt).is_dir():
+                    continue  # no folder for that day: nothing to load, nothing to remove
+                result = load_log_partition(conn, warehouse.landing, source, dt)
+                context.log.info(
+                    f"raw.{source} dt={dt}: {result.lines_read} read, {result.lines_loaded} "
+                    f"loaded, {result.lines_quarantined} quarantined"
+                    + (" (unchanged, skipped)" if result.skipped else "")
+                )
+                results.append(result)
+        return MaterializeResult(metadata=_metadata(results, time.monotonic() - started))
+
+    return _load
+
+
+api_logs = _log_source_asset(
+    "api_logs", "One row per valid line of api_logs/dt=*/: a send request (raw-logs.md)."
+)
+webhook_logs = _log_source_asset(
+    "webhook_logs", "One row per valid line of webhook_logs/dt=*/: a webhook POST from Meta."
+)
+
+
+@asset(
+    key_prefix="raw",
+    name="phone_numbers",
+    description="Every row of every phone-number registry snapshot (replaced whole each load).",
+    group_name="raw",
+    pool=WAREHOUSE_POOL,
+    kinds={"python", "duckdb"},
+)
+def phone_numbers(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> MaterializeResult:
+    started = time.monotonic()
+    with warehouse.connect() as conn:
+        result = load_phone_numbers(conn, warehouse.landing)
+    return MaterializeResult(metadata=_metadata([result], time.monotonic() - started))

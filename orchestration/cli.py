@@ -1,0 +1,205 @@
+"""`wa-reports`: a thin shell over the package. Parsing and messages here, work elsewhere.
+
+Exit codes: 0 done, 1 a check failed, 2 bad usage or unreadable input; every error is
+one line that says what to do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from typing import NoReturn
+
+from orchestration.settings import DBT_PROFILES_DIR, DBT_PROJECT_DIR, Settings
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad usage or unreadable input: exit 2 with this one-line message."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line that says where to look."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def _date(text: str) -> str:
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2022-11-25") from None
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from orchestration.sample_data import generate
+
+    landing_dir = Settings.from_env(landing_dir=args.landing_dir).landing_dir
+    with tqdm(total=args.days, unit="day", desc="generating", file=sys.stderr) as bar:
+        lines = generate(
+            landing_dir,
+            date.fromisoformat(args.start),
+            args.days,
+            args.messages_per_day,
+            args.seed,
+            progress=bar.update,
+        )
+    print(
+        f"wrote {lines} log lines ({args.days} days x {args.messages_per_day} messages) "
+        f"under {landing_dir}"
+    )
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from orchestration.runner import run_pipeline, select_partitions
+
+    settings = Settings.from_env(args.landing_dir, args.warehouse)
+    if not settings.landing_dir.is_dir():
+        raise UsageError(
+            f"landing directory {settings.landing_dir} does not exist: "
+            "run `wa-reports generate` or pass --landing-dir"
+        )
+    if not select_partitions(settings, args.date_from, args.date_to):
+        raise UsageError(
+            f"no api_logs/ or webhook_logs/ dt= folders under "
+            f"{settings.landing_dir} in the range asked for"
+        )
+    outcome = run_pipeline(settings, args.date_from, args.date_to)
+    if not outcome.ok:
+        print(
+            f"run failed after {outcome.seconds:.1f}s: {outcome.failures[0]} "
+            f"(details in {outcome.log_path}; fix the data or the model, then run again)"
+        )
+        return EXIT_CHECK_FAILED
+    print(f"done in {outcome.seconds:.1f}s: warehouse {settings.warehouse}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from orchestration.export import export_reports
+    from orchestration.warehouse import connect
+
+    settings = Settings.from_env(warehouse=args.warehouse)
+    if not settings.warehouse.exists():
+        raise UsageError(f"warehouse {settings.warehouse} does not exist: run `wa-reports run`")
+    try:
+        with connect(settings.warehouse, read_only=True) as conn:
+            written = export_reports(conn, Path(args.out), args.date_from, args.date_to, args.waba)
+    except duckdb.CatalogException as exc:
+        raise UsageError(
+            f"the warehouse has no report tables yet ({exc.args[0].splitlines()[0]})"
+            ": run `wa-reports run` first"
+        ) from None
+    except duckdb.IOException as exc:
+        raise UsageError(
+            f"cannot open {settings.warehouse} ({exc}): wait for the running job to finish"
+        ) from None
+    for name, rows in written.items():
+        print(f"{Path(args.out) / name}: {rows} rows")
+    return EXIT_OK
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(warehouse=args.warehouse)
+    if not settings.warehouse.exists():
+        raise UsageError(f"warehouse {settings.warehouse} does not exist: run `wa-reports run`")
+    settings.export_env()
+    dbt = Path(sys.executable).parent / "dbt"
+    completed = subprocess.run(
+        [
+            str(dbt),
+            "docs",
+            "generate",
+            "--static",
+            "--quiet",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROFILES_DIR),
+        ],
+        cwd=DBT_PROJECT_DIR,
+        check=False,
+    )
+    if completed.returncode != 0:
+        print("dbt docs generate failed: see dbt's message above", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(DBT_PROJECT_DIR / "target" / "static_index.html", out / "index.html")
+    print(f"docs site: {(out / 'index.html').resolve()} (open it from disk, no server needed)")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(
+        prog="wa-reports",
+        description="WhatsApp Business reports warehouse: generate sample data, run, export.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write synthetic landing data")
+    gen.add_argument("--landing-dir", help="default: $WA_LANDING_DIR or data/landing")
+    gen.add_argument("--start", type=_date, default="2022-11-21")
+    gen.add_argument("--days", type=_positive, default=7)
+    gen.add_argument("--messages-per-day", type=_positive, default=1000)
+    gen.add_argument("--seed", type=int, default=42)
+    gen.set_defaults(func=cmd_generate)
+
+    run = sub.add_parser("run", help="load the landing data and build every report")
+    run.add_argument("--landing-dir", help="default: $WA_LANDING_DIR or data/landing")
+    run.add_argument("--warehouse", help="default: $WA_WAREHOUSE or data/warehouse.duckdb")
+    run.add_argument("--from", dest="date_from", type=_date, help="first dt partition")
+    run.add_argument("--to", dest="date_to", type=_date, help="last dt partition")
+    run.set_defaults(func=cmd_run)
+
+    export = sub.add_parser("export", help="write the three reports as CSV files")
+    export.add_argument("--warehouse", help="default: $WA_WAREHOUSE or data/warehouse.duckdb")
+    export.add_argument("--out", required=True, help="folder for the CSV files")
+    export.add_argument("--from", dest="date_from", type=_date, help="first report date")
+    export.add_argument("--to", dest="date_to", type=_date, help="last report date")
+    export.add_argument("--waba", help="only this WABA ID")
+    export.set_defaults(func=cmd_export)
+
+    docs = sub.add_parser("docs", help="generate the dbt docs site (static files)")
+    docs.add_argument("--warehouse", help="default: $WA_WAREHOUSE or data/warehouse.duckdb")
+    docs.add_argument("--out", default="data/docs", help="folder for the site")
+    docs.set_defaults(func=cmd_docs)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"wa-reports {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(
+            f"wa-reports {args.command}: {exc.strerror or exc}: {exc.filename or ''} "
+            "(check the path and its permissions)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,13 @@
+"""The Dagster code location: it assembles, it never computes."""
+
+from dagster import Definitions
+
+from orchestration.assets.dbt import warehouse_dbt_assets
+from orchestration.assets.ingest import api_logs, phone_numbers, webhook_logs
+from orchestration.resources import build_resources
+from orchestration.settings import Settings
+
+defs = Definitions(
+    assets=[api_logs, webhook_logs, phone_numbers, warehouse_dbt_assets],
+    resources=build_resources(Settings.from_env()),
+)

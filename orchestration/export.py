@@ -1,0 +1,175 @@
+"""CSV exports of the three reports, with the source document's titles and formats.
+
+outputs.md: comma-separated, RFC 4180 quoting, UTF-8, a header line; DATE like
+`Nov 25, 2022`; timestamps like `2022-11-25T08:34:10.000Z`; booleans `true`/`false`;
+FREE TIER `Yes`/`No`; AMOUNT a plain decimal without trailing zeros; NULL as empty.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+
+def report_date(value: date | None) -> str:
+    return "" if value is None else f"{value:%b} {value.day}, {value.year}"
+
+
+def timestamp(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def true_false(value: bool | None) -> str:
+    return "" if value is None else ("true" if value else "false")
+
+
+def yes_no(value: bool | None) -> str:
+    return "" if value is None else ("Yes" if value else "No")
+
+
+def amount(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f")
+    return "0" if Decimal(text) == 0 else text
+
+
+def plain(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class Report:
+    table: str
+    file_name: str
+    date_column: str
+    columns: list[tuple[str, str, Callable[[Any], str]]]  # (column, title, formatter)
+    order_by: list[str]
+
+
+REPORTS = [
+    Report(
+        "marts.summary_messages",
+        "summary_messages.csv",
+        "report_date",
+        [
+            ("report_date", "DATE", report_date),
+            ("waba_id", "WABA ID", plain),
+            ("wa_phone_number", "WA PHONE NUMBER", plain),
+            ("display_name", "DISPLAY NAME", plain),
+            ("country", "COUNTRY", plain),
+            ("message_type", "MESSAGE TYPE", plain),
+            ("created", "CREATED", plain),
+            ("failed", "FAILED", plain),
+            ("sent", "SENT", plain),
+            ("delivered", "DELIVERED", plain),
+            ("read", "READ", plain),
+            ("received", "RECEIVED", plain),
+        ],
+        ["report_date", "waba_id", "wa_phone_number", "display_name", "country", "message_type"],
+    ),
+    Report(
+        "marts.summary_sessions",
+        "summary_sessions.csv",
+        "report_date",
+        [
+            ("report_date", "DATE", report_date),
+            ("waba_id", "WABA ID", plain),
+            ("wa_phone_number", "WA PHONE NUMBER", plain),
+            ("display_name", "DISPLAY NAME", plain),
+            ("country", "COUNTRY", plain),
+            ("session_type", "SESSION TYPE", plain),
+            ("is_free_tier", "FREE TIER", yes_no),
+            ("number_of_sessions", "NUMBER OF SESSIONS", plain),
+            ("amount_usd", "AMOUNT ($)", amount),
+        ],
+        [
+            "report_date",
+            "waba_id",
+            "wa_phone_number",
+            "display_name",
+            "country",
+            "session_type",
+            "is_free_tier",
+        ],
+    ),
+    Report(
+        "marts.tabular_report",
+        "tabular_report.csv",
+        "cast(created_at as date)",
+        [
+            ("waba_id", "WABA ID", plain),
+            ("whatsapp_id", "WHATSAPP_ID", plain),
+            ("from_number", "FROM", plain),
+            ("to_number", "TO", plain),
+            ("is_incoming", "MESSAGE_DIRECTION", true_false),
+            ("source", "SOURCE", plain),
+            ("format", "FORMAT", plain),
+            ("reason_for_failure", "REASON_FOR_FAILURE", plain),
+            ("country", "COUNTRY", plain),
+            ("template_name", "TEMPLATE_NAME", plain),
+            ("message", "MESSAGE", plain),
+            ("created_at", "CREATED_AT", timestamp),
+            ("failed_at", "FAILED_AT", timestamp),
+            ("sent_at", "SENT_AT", timestamp),
+            ("delivered_at", "DELIVERED_AT", timestamp),
+            ("seen_at", "SEEN_AT", timestamp),
+            ("parent_service_type", "PARENT_SERVICE_TYPE", plain),
+            ("conversation_type", "CONVERSATION_TYPE", plain),
+            ("conversation_id", "CONVERSATION_ID", plain),
+            ("conversation_msg_type", "CONVERSATION_MSG_TYPE", plain),
+            ("campaign_id", "CAMPAIGN_ID", plain),
+            ("ref", "REF", plain),
+            ("ref1", "REF1", plain),
+            ("ref2", "REF2", plain),
+        ],
+        ["created_at", "whatsapp_id"],
+    ),
+]
+
+
+def export_reports(
+    conn: duckdb.DuckDBPyConnection,
+    out_dir: Path,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    waba_id: str | None = None,
+) -> dict[str, int]:
+    """Write the three CSV files into `out_dir`; return the rows written per file."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for report in REPORTS:
+        filters, params = [], []
+        if date_from:
+            filters.append(f"{report.date_column} >= cast(? as date)")
+            params.append(date_from)
+        if date_to:
+            filters.append(f"{report.date_column} <= cast(? as date)")
+            params.append(date_to)
+        if waba_id:
+            filters.append("waba_id = ?")
+            params.append(waba_id)
+        where = f"where {' and '.join(filters)}" if filters else ""
+        columns = ", ".join(f'"{c}"' for c, _, _ in report.columns)
+        order = ", ".join(f'"{c}" nulls first' for c in report.order_by)
+        rows = conn.execute(
+            f"select {columns} from {report.table} {where} order by {order}", params
+        ).fetchall()
+        with (out_dir / report.file_name).open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\r\n")
+            writer.writerow([title for _, title, _ in report.columns])
+            for row in rows:
+                writer.writerow(
+                    [fmt(value) for value, (_, _, fmt) in zip(row, report.columns, strict=True)]
+                )
+        written[report.file_name] = len(rows)
+    return written

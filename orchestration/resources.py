@@ -1,0 +1,50 @@
+"""Resources: the DuckDB warehouse and landing paths, and the dbt project."""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from pathlib import Path
+
+import duckdb
+from dagster import BetaWarning, ConfigurableResource
+from dagster_dbt import DbtCliResource, DbtProject
+
+from orchestration import warehouse
+from orchestration.settings import DBT_PROFILES_DIR, DBT_PROJECT_DIR, Settings
+
+# dagster-dbt and its project preparer call `dbt` by name: make it the one installed
+# beside this interpreter, even when the caller's PATH does not hold the venv.
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
+# BackfillPolicy and pools are beta in this Dagster version; they are used on purpose.
+warnings.filterwarnings("ignore", category=BetaWarning)
+
+# Every asset that writes the warehouse runs in this pool: DuckDB allows one writer.
+WAREHOUSE_POOL = "duckdb_warehouse"
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROFILES_DIR)
+
+
+class WarehouseResource(ConfigurableResource):
+    """The DuckDB file the raw loads and dbt write, and the landing folder they read."""
+
+    path: str
+    landing_dir: str
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        return warehouse.connect(Path(self.path))
+
+    @property
+    def landing(self) -> Path:
+        return Path(self.landing_dir)
+
+
+def build_resources(settings: Settings) -> dict[str, object]:
+    settings.export_env()
+    return {
+        "warehouse": WarehouseResource(
+            path=str(settings.warehouse), landing_dir=str(settings.landing_dir)
+        ),
+        "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROFILES_DIR)),
+    }

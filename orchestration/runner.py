@@ -1,0 +1,141 @@
+"""Materialize the whole asset graph in-process, as `wa-reports run` does.
+
+Two Dagster runs: the daily raw loads over the partition range found in the landing
+zone (one run, thanks to the single-run backfill policy), then the registry load and
+the dbt build with its tests. Each prints one line per asset or model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dagster import AssetKey, DagsterInstance, materialize
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
+
+from orchestration import landing
+from orchestration.settings import Settings
+
+QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+
+
+@dataclass
+class RunOutcome:
+    partitions: list[str]
+    failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    log_path: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def select_partitions(settings: Settings, dt_from: str | None, dt_to: str | None) -> list[str]:
+    return [
+        dt
+        for dt in landing.all_partitions(settings.landing_dir)
+        if (dt_from is None or dt >= dt_from) and (dt_to is None or dt <= dt_to)
+    ]
+
+
+def _instance() -> DagsterInstance:
+    return DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+
+
+def _describe(key: AssetKey, metadata: dict) -> str:
+    def value(name: str):
+        entry = metadata.get(name)
+        return getattr(entry, "value", entry)
+
+    name = key.to_user_string()
+    if value("lines_read") is not None:
+        return (
+            f"{name:<58} {value('lines_read'):>9} read {value('lines_loaded'):>9} loaded "
+            f"{value('lines_quarantined'):>6} quarantined {value('seconds'):>7.2f}s"
+        )
+    rows = value("dagster/row_count")
+    seconds = value("Execution Duration")
+    rows_text = f"{rows:>9} rows" if rows is not None else " " * 14
+    seconds_text = f"{seconds:>7.2f}s" if isinstance(seconds, int | float) else ""
+    return f"{name:<58} {rows_text} {seconds_text}"
+
+
+def _report(result, echo: Callable[[str], None], outcome: RunOutcome) -> None:
+    reported: set[AssetKey] = set()
+    for event in result.get_asset_materialization_events():
+        materialization = event.materialization
+        if materialization.asset_key in reported:
+            continue  # a run over a partition range records each partition alike
+        reported.add(materialization.asset_key)
+        echo(_describe(materialization.asset_key, dict(materialization.metadata)))
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed:
+            severity = evaluation.severity.value
+            line = f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()}"
+            echo(f"{severity}: {line} failed")
+            if severity == "ERROR":
+                outcome.failures.append(line)
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            message = error.message.strip().splitlines()[0] if error else "step failed"
+            outcome.failures.append(f"{event.step_key}: {message}")
+            echo(f"FAILED {event.step_key}: {message}")
+
+
+def run_pipeline(
+    settings: Settings,
+    dt_from: str | None = None,
+    dt_to: str | None = None,
+    echo: Callable[[str], None] = print,
+) -> RunOutcome:
+    settings.export_env()
+    from orchestration.assets.dbt import warehouse_dbt_assets
+    from orchestration.assets.ingest import api_logs, phone_numbers, webhook_logs
+    from orchestration.resources import build_resources
+
+    started = time.monotonic()
+    log_path = settings.warehouse.parent / "logs" / "last_run.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    resources = build_resources(settings)
+    instance = _instance()
+    partitions = select_partitions(settings, dt_from, dt_to)
+    outcome = RunOutcome(partitions)
+    if partitions:
+        echo(f"loading {len(partitions)} partitions {partitions[0]} .. {partitions[-1]}")
+        with log_path.open("w") as log, contextlib.redirect_stdout(log):
+            result = materialize(
+                [api_logs, webhook_logs],
+                resources=resources,
+                instance=instance,
+                raise_on_error=False,
+                run_config=QUIET,
+                tags={
+                    ASSET_PARTITION_RANGE_START_TAG: partitions[0],
+                    ASSET_PARTITION_RANGE_END_TAG: partitions[-1],
+                },
+            )
+        _report(result, echo, outcome)
+    if outcome.ok:
+        echo("building the dbt models and running their tests")
+        # dbt's own log goes to a file; the lines printed here summarise it.
+        with log_path.open("a") as log, contextlib.redirect_stdout(log):
+            result = materialize(
+                [phone_numbers, warehouse_dbt_assets],
+                resources=resources,
+                instance=instance,
+                raise_on_error=False,
+                run_config=QUIET,
+            )
+        _report(result, echo, outcome)
+    outcome.seconds = time.monotonic() - started
+    outcome.log_path = log_path
+    return outcome

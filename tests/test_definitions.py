@@ -1,0 +1,47 @@
+"""The Dagster code location loads, and its asset graph is what we meant it to be."""
+
+from __future__ import annotations
+
+from orchestration.definitions import defs
+
+# A snapshot of the asset keys: a change to the graph shows up here in review.
+EXPECTED_ASSET_KEYS = {
+    "raw/api_logs",
+    "raw/webhook_logs",
+    "raw/phone_numbers",
+    "reference/conversation_types",
+    "reference/country_calling_codes",
+    "reference/free_tier_rules",
+    "reference/pricing_markets",
+    "reference/rate_card",
+    "reference/whatsapp_error_codes",
+    "staging/stg_api_logs__outgoing_messages",
+    "staging/stg_phone_numbers__snapshot_rows",
+    "staging/stg_webhook_logs__incoming_messages",
+    "staging/stg_webhook_logs__status_events",
+    "intermediate/int_outgoing_messages_enriched_with_status",
+    "intermediate/int_status_events_deduplicated",
+    "intermediate/int_user_numbers_matched_to_countries",
+    "marts/dim_countries",
+    "marts/dim_phone_numbers",
+    "marts/fct_messages",
+    "marts/summary_messages",
+    "marts/tabular_report",
+}
+
+
+def test_definitions_load_with_the_expected_assets():
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert keys == EXPECTED_ASSET_KEYS
+
+
+def test_raw_loads_are_daily_partitioned_and_feed_staging():
+    graph = defs.resolve_asset_graph()
+    from dagster import AssetKey
+
+    api = graph.get(AssetKey(["raw", "api_logs"]))
+    assert api.partitions_def is not None
+    assert api.partitions_def.get_partition_keys()[0] == "2022-01-01"
+    children = {k.to_user_string() for k in graph.get(AssetKey(["raw", "api_logs"])).child_keys}
+    assert "staging/stg_api_logs__outgoing_messages" in children
