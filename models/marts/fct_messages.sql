@@ -12,6 +12,36 @@ user_countries as (
     select * from {{ ref('int_user_numbers_matched_to_countries') }}
 ),
 
+outgoing_links as (
+    select * from {{ ref('int_outgoing_messages_linked_to_conversations') }}
+),
+
+incoming_links as (
+    select * from {{ ref('int_incoming_messages_assigned_to_conversations') }}
+),
+
+conversations as (
+    select * from {{ ref('int_conversations_aggregated') }}
+),
+
+outgoing_messages_linked as (
+    select
+        outgoing_messages.*,
+        outgoing_links.conversation_id
+    from outgoing_messages
+    left join outgoing_links
+        on outgoing_messages.message_id = outgoing_links.message_id
+),
+
+incoming_messages_linked as (
+    select
+        incoming_messages.*,
+        incoming_links.conversation_id
+    from incoming_messages
+    left join incoming_links
+        on incoming_messages.wamid = incoming_links.wamid
+),
+
 outgoing_rows as (
     select
         message_id,
@@ -49,8 +79,9 @@ outgoing_rows as (
         ref,
         ref1,
         ref2,
-        wamid
-    from outgoing_messages
+        wamid,
+        conversation_id
+    from outgoing_messages_linked
 ),
 
 incoming_rows as (
@@ -82,8 +113,9 @@ incoming_rows as (
         cast(null as {{ dbt.type_string() }}) as ref,
         cast(null as {{ dbt.type_string() }}) as ref1,
         cast(null as {{ dbt.type_string() }}) as ref2,
-        wamid
-    from incoming_messages
+        wamid,
+        conversation_id
+    from incoming_messages_linked
 ),
 
 all_messages as (
@@ -120,9 +152,16 @@ final as (
         all_messages.is_failed,
         all_messages.status,
         all_messages.reason_for_failure,
-        cast(null as {{ dbt.type_string() }}) as conversation_id,
-        cast(null as {{ dbt.type_string() }}) as conversation_type,
-        cast(null as {{ dbt.type_string() }}) as conversation_msg_type,
+        all_messages.conversation_id,
+        conversations.origin_type as conversation_type,
+        -- R19: the message whose delivery opened the conversation starts it; every
+        -- other message of it, incoming ones included, is in it.
+        case
+            when all_messages.conversation_id is null then null
+            when all_messages.message_id = conversations.opening_message_id
+                then 'Conversation start'
+            else 'In Conversation'
+        end as conversation_msg_type,
         all_messages.campaign_id,
         all_messages.ref,
         all_messages.ref1,
@@ -131,6 +170,8 @@ final as (
     from all_messages
     left join user_countries
         on all_messages.user_number = user_countries.user_number
+    left join conversations
+        on all_messages.conversation_id = conversations.conversation_id
 )
 
 select * from final

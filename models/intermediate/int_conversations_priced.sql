@@ -1,0 +1,149 @@
+-- One row per conversation with its free-tier place (R20, R21) and its amount (R22).
+-- Rules, markets and rates are seeds: a new pricing era is a seed row, not new SQL.
+with conversations as (
+    select * from {{ ref('int_conversations_aggregated') }}
+),
+
+user_countries as (
+    select * from {{ ref('int_user_numbers_matched_to_countries') }}
+),
+
+pricing_markets as (
+    select * from {{ ref('pricing_markets') }}
+),
+
+free_tier_rules as (
+    select * from {{ ref('free_tier_rules') }}
+),
+
+conversation_types as (
+    select * from {{ ref('conversation_types') }}
+),
+
+rate_card as (
+    select * from {{ ref('rate_card') }}
+),
+
+located as (
+    select
+        conversations.*,
+        cast(conversations.opened_at as date) as opened_date,
+        cast({{ dbt.date_trunc('month', 'conversations.opened_at') }} as date) as opened_month,
+        coalesce(user_countries.country_code, 'ZZ') as country_code,
+        coalesce(user_countries.country_name, 'Unknown') as country_name,
+        -- R22: countries not in the markets seed, and Unknown, price as Other.
+        coalesce(pricing_markets.market, 'Other') as pricing_market,
+        coalesce(conversation_types.label, conversations.origin_type) as session_type,
+        coalesce(conversation_types.is_free_entry_point, false) as is_free_entry_point
+    from conversations
+    left join user_countries
+        on conversations.user_number = user_countries.user_number
+    left join pricing_markets
+        on user_countries.country_code = pricing_markets.country_code
+    left join conversation_types
+        on conversations.origin_type = conversation_types.origin_type
+),
+
+with_rule as (
+    -- R20/R21: the rule in force on the UTC date of opened_at; the origin type is
+    -- eligible when it is one of the rule's `|`-separated types.
+    select
+        located.*,
+        free_tier_rules.monthly_limit,
+        (
+            free_tier_rules.monthly_limit is not null
+            and {{ dbt.concat(["'|'", 'free_tier_rules.eligible_origin_types', "'|'"]) }}
+            like {{ dbt.concat(["'%|'", 'located.origin_type', "'|%'"]) }}
+        ) as is_free_tier_eligible
+    from located
+    left join free_tier_rules
+        on
+            located.opened_date >= free_tier_rules.effective_from
+            and (
+                free_tier_rules.effective_to is null
+                or located.opened_date <= free_tier_rules.effective_to
+            )
+),
+
+ranked as (
+    -- R21: per WABA and UTC month, eligible conversations in (opened_at, id) order.
+    select
+        with_rule.*,
+        case
+            when is_opened and is_free_tier_eligible
+                then row_number() over (
+                    partition by
+                        waba_id,
+                        opened_month,
+                        case when is_opened and is_free_tier_eligible then 1 else 0 end
+                    order by opened_at, conversation_id
+                )
+        end as free_tier_rank
+    from with_rule
+),
+
+rates as (
+    -- R22: the rate-card row with the latest effective_from on or before the date.
+    select
+        ranked.conversation_id,
+        rate_card.rate,
+        row_number() over (
+            partition by ranked.conversation_id
+            order by rate_card.effective_from desc
+        ) as rate_rank
+    from ranked
+    inner join rate_card
+        on
+            ranked.pricing_market = rate_card.market
+            and ranked.origin_type = rate_card.origin_type
+            and rate_card.effective_from <= ranked.opened_date
+    where ranked.is_opened
+),
+
+final as (
+    select
+        ranked.conversation_id,
+        ranked.waba_id,
+        ranked.business_number,
+        ranked.user_number,
+        ranked.country_code,
+        ranked.country_name,
+        ranked.pricing_market,
+        ranked.origin_type,
+        ranked.session_type,
+        ranked.is_opened,
+        ranked.opened_at,
+        ranked.opened_date,
+        ranked.opened_month,
+        ranked.expires_at,
+        ranked.opening_message_id,
+        ranked.outgoing_messages,
+        ranked.is_free_entry_point,
+        ranked.is_free_tier_eligible,
+        ranked.monthly_limit as free_tier_monthly_limit,
+        ranked.free_tier_rank,
+        coalesce(ranked.free_tier_rank <= ranked.monthly_limit, false) as is_free_tier,
+        cast(rates.rate as {{ dbt.type_numeric() }}) as rate_usd,
+        (
+            ranked.is_opened
+            and not ranked.is_free_entry_point
+            and not coalesce(ranked.free_tier_rank <= ranked.monthly_limit, false)
+        ) as is_chargeable,
+        -- R22: 0 inside the free tier and for free entry points, else the rate. NULL
+        -- for a chargeable conversation without a rate: a data test fails on it.
+        cast(
+            case
+                when not ranked.is_opened then null
+                when ranked.free_tier_rank <= ranked.monthly_limit then 0
+                when ranked.is_free_entry_point then 0
+                else rates.rate
+            end as {{ dbt.type_numeric() }}
+        ) as amount_usd
+    from ranked
+    left join rates
+        on
+            ranked.conversation_id = rates.conversation_id
+            and rates.rate_rank = 1
+)
+
+select * from final
