@@ -6,9 +6,23 @@ from orchestration.definitions import defs
 
 # A snapshot of the asset keys: a change to the graph shows up here in review.
 EXPECTED_ASSET_KEYS = {
+    "intermediate/int_conversations_aggregated",
+    "intermediate/int_conversations_priced",
+    "intermediate/int_incoming_messages_assigned_to_conversations",
+    "intermediate/int_outgoing_messages_enriched_with_status",
+    "intermediate/int_outgoing_messages_linked_to_conversations",
+    "intermediate/int_status_events_deduplicated",
+    "intermediate/int_user_numbers_matched_to_countries",
+    "marts/dim_countries",
+    "marts/dim_phone_numbers",
+    "marts/fct_conversations",
+    "marts/fct_messages",
+    "marts/summary_messages",
+    "marts/summary_sessions",
+    "marts/tabular_report",
     "raw/api_logs",
-    "raw/webhook_logs",
     "raw/phone_numbers",
+    "raw/webhook_logs",
     "reference/conversation_types",
     "reference/country_calling_codes",
     "reference/free_tier_rules",
@@ -19,14 +33,6 @@ EXPECTED_ASSET_KEYS = {
     "staging/stg_phone_numbers__snapshot_rows",
     "staging/stg_webhook_logs__incoming_messages",
     "staging/stg_webhook_logs__status_events",
-    "intermediate/int_outgoing_messages_enriched_with_status",
-    "intermediate/int_status_events_deduplicated",
-    "intermediate/int_user_numbers_matched_to_countries",
-    "marts/dim_countries",
-    "marts/dim_phone_numbers",
-    "marts/fct_messages",
-    "marts/summary_messages",
-    "marts/tabular_report",
 }
 
 
