@@ -35,7 +35,7 @@ test: install
 lint: install
 	$(BIN)/ruff check orchestration scripts tests
 	$(BIN)/ruff format --check orchestration scripts tests
-	$(BIN)/sqlfluff lint models tests/dbt dbt_project/macros
+	$(BIN)/sqlfluff lint models tests/dbt
 
 dev: install
 	mkdir -p data/dagster_home

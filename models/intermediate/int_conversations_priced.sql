@@ -96,7 +96,7 @@ rates as (
         on
             ranked.pricing_market = rate_card.market
             and ranked.origin_type = rate_card.origin_type
-            and rate_card.effective_from <= ranked.opened_date
+            and ranked.opened_date >= rate_card.effective_from
     where ranked.is_opened
 ),
 

@@ -29,8 +29,9 @@ candidates as (
     from user_numbers
     cross join prefix_lengths
     inner join calling_codes
-        on substring(user_numbers.user_number, 1, prefix_lengths.prefix_length)
-        = calling_codes.calling_prefix
+        on
+            substring(user_numbers.user_number, 1, prefix_lengths.prefix_length)
+            = calling_codes.calling_prefix
 ),
 
 longest_matches as (

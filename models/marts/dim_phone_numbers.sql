@@ -32,9 +32,15 @@ numbers_in_logs as (
         business_number as phone_number,
         min(waba_id) as waba_id
     from (
-        select business_number, waba_id from outgoing_messages
+        select
+            business_number,
+            waba_id
+        from outgoing_messages
         union all
-        select business_number, waba_id from incoming_messages
+        select
+            business_number,
+            waba_id
+        from incoming_messages
     ) as business_numbers
     group by business_number
 ),

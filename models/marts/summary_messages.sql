@@ -42,18 +42,26 @@ final as (
         display_name,
         country,
         message_type,
-        {% for column, measure in [
-            ('created', 'messages_in_group'),
-            ('failed', 'failed_messages'),
-            ('sent', 'sent_messages'),
-            ('delivered', 'delivered_messages'),
-            ('read', 'read_messages'),
-        ] -%}
         cast(
-            case when message_type <> 'Incoming session message' then {{ measure }} end
+            case when message_type <> 'Incoming session message' then messages_in_group end
             as {{ dbt.type_bigint() }}
-        ) as {{ column }},
-        {% endfor -%}
+        ) as created,
+        cast(
+            case when message_type <> 'Incoming session message' then failed_messages end
+            as {{ dbt.type_bigint() }}
+        ) as failed,
+        cast(
+            case when message_type <> 'Incoming session message' then sent_messages end
+            as {{ dbt.type_bigint() }}
+        ) as sent,
+        cast(
+            case when message_type <> 'Incoming session message' then delivered_messages end
+            as {{ dbt.type_bigint() }}
+        ) as delivered,
+        cast(
+            case when message_type <> 'Incoming session message' then read_messages end
+            as {{ dbt.type_bigint() }}
+        ) as read,
         cast(
             case when message_type = 'Incoming session message' then messages_in_group end
             as {{ dbt.type_bigint() }}

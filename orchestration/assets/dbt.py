@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetMaterialization, Output
+from dagster import AssetExecutionContext, AssetMaterialization, Failure, Output
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration import warehouse
@@ -35,6 +35,19 @@ def with_row_counts(events: list, manifest: dict, warehouse_path: Path) -> Itera
 def warehouse_dbt_assets(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ):
-    invocation = dbt.cli(["build"], context=context)
+    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
     events = list(invocation.stream())
     yield from with_row_counts(events, invocation.manifest, Path(warehouse.path))
+    if not invocation.is_successful():
+        raise Failure(description=f"dbt build failed: {failed_nodes(invocation)}")
+
+
+def failed_nodes(invocation) -> str:
+    """The dbt nodes that errored or failed, named as dbt names them."""
+    results = invocation.get_artifact("run_results.json").get("results", [])
+    failed = [
+        r["unique_id"].split(".", 2)[-1]
+        for r in results
+        if r.get("status") in ("error", "fail", "runtime error")
+    ]
+    return ", ".join(failed) or "see the dbt log"

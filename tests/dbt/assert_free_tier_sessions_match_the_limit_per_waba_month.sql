@@ -25,7 +25,8 @@ eligible as (
         max(rules.monthly_limit) as monthly_limit,
         sum(
             case
-                when {{ dbt.concat(["'|'", 'rules.eligible_origin_types', "'|'"]) }}
+                when
+                    {{ dbt.concat(["'|'", 'rules.eligible_origin_types', "'|'"]) }}
                     like {{ dbt.concat(["'%|'", 'conversations.origin_type', "'|%'"]) }}
                     then 1
                 else 0
