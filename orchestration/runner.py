@@ -27,9 +27,19 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
 @dataclass
+class CheckLine:
+    asset: str
+    name: str
+    severity: str
+    passed: bool
+    description: str
+
+
+@dataclass
 class RunOutcome:
     partitions: list[str]
     failures: list[str] = field(default_factory=list)
+    checks: list[CheckLine] = field(default_factory=list)
     seconds: float = 0.0
     log_path: Path | None = None
 
@@ -77,18 +87,37 @@ def _report(result, echo: Callable[[str], None], outcome: RunOutcome) -> None:
         reported.add(materialization.asset_key)
         echo(_describe(materialization.asset_key, dict(materialization.metadata)))
     for evaluation in result.get_asset_check_evaluations():
-        if not evaluation.passed:
-            severity = evaluation.severity.value
-            line = f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()}"
-            echo(f"{severity}: {line} failed")
-            if severity == "ERROR":
-                outcome.failures.append(line)
+        check = CheckLine(
+            evaluation.asset_key.to_user_string(),
+            evaluation.check_name,
+            evaluation.severity.value,
+            evaluation.passed,
+            evaluation.description or "",
+        )
+        outcome.checks.append(check)
+        if not check.passed and check.severity == "ERROR":
+            outcome.failures.append(f"check {check.name} on {check.asset}")
     for event in result.all_events:
         if event.is_step_failure:
             error = event.step_failure_data.error
             message = error.message.strip().splitlines()[0] if error else "step failed"
             outcome.failures.append(f"{event.step_key}: {message}")
             echo(f"FAILED {event.step_key}: {message}")
+
+
+def check_summary(checks: list[CheckLine]) -> list[str]:
+    """One screen: the totals, then every check that did not pass, errors first."""
+    failed = [c for c in checks if not c.passed and c.severity == "ERROR"]
+    warned = [c for c in checks if not c.passed and c.severity != "ERROR"]
+    lines = [
+        f"checks: {len(checks) - len(failed) - len(warned)} passed, "
+        f"{len(warned)} warnings, {len(failed)} failed"
+    ]
+    for check in failed + warned:
+        label = "FAIL" if check.severity == "ERROR" else "WARN"
+        detail = f": {check.description}" if check.description else ""
+        lines.append(f"  {label} {check.asset} {check.name}{detail}"[:160])
+    return lines
 
 
 def run_pipeline(
@@ -98,6 +127,7 @@ def run_pipeline(
     echo: Callable[[str], None] = print,
 ) -> RunOutcome:
     settings.export_env()
+    from orchestration.assets.checks import model_checks, raw_checks
     from orchestration.assets.dbt import warehouse_dbt_assets
     from orchestration.assets.ingest import api_logs, phone_numbers, webhook_logs
     from orchestration.resources import build_resources
@@ -113,7 +143,7 @@ def run_pipeline(
         echo(f"loading {len(partitions)} partitions {partitions[0]} .. {partitions[-1]}")
         with log_path.open("w") as log, contextlib.redirect_stdout(log):
             result = materialize(
-                [api_logs, webhook_logs],
+                [api_logs, webhook_logs, *raw_checks],
                 resources=resources,
                 instance=instance,
                 raise_on_error=False,
@@ -129,13 +159,15 @@ def run_pipeline(
         # dbt's own log goes to a file; the lines printed here summarise it.
         with log_path.open("a") as log, contextlib.redirect_stdout(log):
             result = materialize(
-                [phone_numbers, warehouse_dbt_assets],
+                [phone_numbers, warehouse_dbt_assets, *model_checks],
                 resources=resources,
                 instance=instance,
                 raise_on_error=False,
                 run_config=QUIET,
             )
         _report(result, echo, outcome)
+    for line in check_summary(outcome.checks):
+        echo(line)
     outcome.seconds = time.monotonic() - started
     outcome.log_path = log_path
     return outcome

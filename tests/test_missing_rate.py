@@ -71,5 +71,8 @@ def test_a_conversation_without_a_rate_fails_the_run_with_exit_1(tmp_path):
         check=False,
     )
     assert run.returncode == 1, run.stdout + run.stderr
-    assert "check every_chargeable_conversation_has_a_rate on marts/fct_conversations failed" in run.stdout
+    assert (
+        "check every_chargeable_conversation_has_a_rate on marts/fct_conversations failed"
+        in run.stdout
+    )
     assert "run failed" in run.stdout.splitlines()[-1]

@@ -3,37 +3,19 @@ compared with CSV files written by hand from the rules (tests/expected/)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.e2e_landing import build
+from tests.conftest import wa
 
-WA_REPORTS = Path(sys.executable).parent / "wa-reports"
 EXPECTED = Path(__file__).parent / "expected"
 
 
-def wa(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(WA_REPORTS), *args], capture_output=True, text=True, check=False)
-
-
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("e2e")
-    landing = build(root / "landing")
-    warehouse = root / "warehouse.duckdb"
-    run = wa("run", "--landing-dir", str(landing), "--warehouse", str(warehouse))
-    exported = wa("export", "--warehouse", str(warehouse), "--out", str(root / "out"))
-    return {
-        "root": root,
-        "landing": landing,
-        "warehouse": warehouse,
-        "run": run,
-        "export": exported,
-    }
+def built(e2e_run):
+    return e2e_run
 
 
 def test_the_run_and_the_export_succeed(built):

@@ -1,0 +1,54 @@
+"""Great Expectations suites as Dagster asset checks, beside the assets they judge.
+
+ERROR checks block what is downstream of their asset in the same run; WARN checks only
+report. Each result carries the failing count, a few sample keys (partitions, files or
+report rows) and the check's own figures.
+"""
+
+from pathlib import Path
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetKey,
+    MetadataValue,
+    asset_check,
+)
+
+from orchestration import warehouse as warehouse_files
+from orchestration.quality.checks import MODEL_CHECKS, RAW_CHECKS, Check
+from orchestration.resources import WarehouseResource
+from orchestration.settings import Settings
+
+
+def _as_asset_check(check: Check):
+    @asset_check(
+        asset=AssetKey(check.asset.split("/")),
+        name=check.name,
+        description=f"{check.rule} ({check.severity.lower()})",
+        blocking=check.severity == "ERROR",
+    )
+    def _check(
+        context: AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> AssetCheckResult:
+        threshold = Settings.from_env().quarantine_threshold
+        with warehouse_files.connect(Path(warehouse.path), read_only=True) as conn:
+            outcome = check.evaluate(conn, threshold)
+        return AssetCheckResult(
+            passed=outcome.passed,
+            severity=AssetCheckSeverity[check.severity],
+            description=outcome.summary(),
+            metadata={
+                "failing_count": outcome.failing_count,
+                "sample_keys": MetadataValue.text(", ".join(outcome.samples) or "-"),
+                "rule": MetadataValue.text(check.rule),
+                **outcome.details,
+            },
+        )
+
+    return _check
+
+
+raw_checks = [_as_asset_check(check) for check in RAW_CHECKS]
+model_checks = [_as_asset_check(check) for check in MODEL_CHECKS]

@@ -1,0 +1,1 @@
+"""Data-quality checks: Great Expectations suites over small frames queried from DuckDB."""

@@ -1,0 +1,389 @@
+"""The warehouse's data-quality checks, each a query and a Great Expectations suite.
+
+Every check reads a small frame (one row per partition, file, group or key) and states
+the rule as expectations over it, so a failure names the partitions, files or report
+rows that break it. Severity ERROR blocks what is downstream; WARN only reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+import great_expectations.expectations as gxe
+
+from orchestration.quality.expectations import Outcome, validate
+
+KNOWN_STATUSES = ("sent", "delivered", "read", "failed", "deleted", "played", "warning")
+REPORT_GRAIN = ["report_date", "waba_id", "wa_phone_number", "country", "message_type"]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    asset: str  # the asset key path, as `raw/api_logs`
+    severity: str  # "ERROR" or "WARN"
+    rule: str
+    evaluate: Callable[[duckdb.DuckDBPyConnection, float], Outcome]
+
+
+def _pairs_equal(pairs: list[tuple[str, str]]) -> list:
+    return [gxe.ExpectColumnPairValuesToBeEqual(column_A=a, column_B=b) for a, b in pairs]
+
+
+def _at_least(pairs: list[tuple[str, str]]) -> list:
+    return [
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A=a, column_B=b, or_equal=True)
+        for a, b in pairs
+    ]
+
+
+def _zero(columns: list[str]) -> list:
+    return [gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=0) for c in columns]
+
+
+# -- raw loads --------------------------------------------------------------------------
+REQUIRED_SQL = {
+    "api_logs": """
+        select cast(dt as varchar) as dt, source_file, count(*) as rows_loaded,
+            count(*) filter (where received_at is null
+                or json_extract_string(raw_line, '$.request_id') is null
+                or json_extract_string(raw_line, '$.waba_id') is null
+                or json_extract_string(raw_line, '$.from') is null
+                or json_type(raw_line, '$.to') is distinct from 'ARRAY'
+                or json_type(raw_line, '$.response.recipients') is distinct from 'ARRAY')
+                as rows_missing_required,
+            count(*) filter (where try_cast(json_extract_string(raw_line,
+                '$.response.http_status') as integer) is null) as rows_with_bad_types
+        from raw.api_logs group by all""",
+    "webhook_logs": """
+        select cast(dt as varchar) as dt, source_file, count(*) as rows_loaded,
+            count(*) filter (where received_at is null
+                or json_type(raw_line, '$.body.entry') is distinct from 'ARRAY')
+                as rows_missing_required,
+            count(*) filter (where len(list_filter(json_extract_string(raw_line,
+                '$.body.entry[*].changes[*].value.statuses[*].timestamp'),
+                lambda x: try_cast(x as bigint) is null)) > 0) as rows_with_bad_types
+        from raw.webhook_logs group by all""",
+}
+
+
+def required_fields(source: str) -> Callable[[duckdb.DuckDBPyConnection, float], Outcome]:
+    def evaluate(conn: duckdb.DuckDBPyConnection, _: float) -> Outcome:
+        frame = conn.execute(REQUIRED_SQL[source]).df()
+        outcome = validate(
+            f"{source}_required_fields",
+            frame,
+            _zero(["rows_missing_required", "rows_with_bad_types"]),
+            ["dt", "source_file"],
+        )
+        outcome.details["rows_checked"] = int(frame["rows_loaded"].sum()) if len(frame) else 0
+        return outcome
+
+    return evaluate
+
+
+def quarantine_rate(source: str) -> Callable[[duckdb.DuckDBPyConnection, float], Outcome]:
+    def evaluate(conn: duckdb.DuckDBPyConnection, threshold: float) -> Outcome:
+        frame = conn.execute(
+            """
+            select cast(dt as varchar) as dt, sum(lines_read) as lines_read,
+                sum(lines_quarantined) as lines_quarantined,
+                coalesce(sum(lines_quarantined) / nullif(sum(lines_read), 0), 0)
+                    as quarantine_rate
+            from raw.load_ledger where source = ? group by all""",
+            [source],
+        ).df()
+        outcome = validate(
+            f"{source}_quarantine_rate",
+            frame,
+            [
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="quarantine_rate", min_value=0, max_value=threshold
+                )
+            ],
+            ["dt"],
+        )
+        outcome.details["threshold"] = threshold
+        outcome.details["max_rate"] = float(frame["quarantine_rate"].max()) if len(frame) else 0.0
+        return outcome
+
+    return evaluate
+
+
+def ledger_reconciles(source: str) -> Callable[[duckdb.DuckDBPyConnection, float], Outcome]:
+    def evaluate(conn: duckdb.DuckDBPyConnection, _: float) -> Outcome:
+        frame = conn.execute(
+            f"""
+            with loaded as (
+                select source_file, count(*) as rows_in_table from raw.{source} group by all
+            ), quarantined as (
+                select source_file, count(*) as rows_in_quarantine from raw.quarantine
+                where source = ? group by all
+            )
+            select ledger.source_file, ledger.lines_read,
+                ledger.lines_loaded + ledger.lines_quarantined as lines_accounted,
+                ledger.lines_loaded, coalesce(loaded.rows_in_table, 0) as rows_in_table,
+                ledger.lines_quarantined,
+                coalesce(quarantined.rows_in_quarantine, 0) as rows_in_quarantine
+            from raw.load_ledger as ledger
+            left join loaded using (source_file)
+            left join quarantined using (source_file)
+            where ledger.source = ?""",
+            [source, source],
+        ).df()
+        return validate(
+            f"{source}_ledger",
+            frame,
+            _pairs_equal(
+                [
+                    ("lines_read", "lines_accounted"),
+                    ("lines_loaded", "rows_in_table"),
+                    ("lines_quarantined", "rows_in_quarantine"),
+                ]
+            ),
+            ["source_file"],
+        )
+
+    return evaluate
+
+
+# -- statuses and registry ---------------------------------------------------------------
+def orphan_and_unknown_statuses(conn: duckdb.DuckDBPyConnection, _: float) -> Outcome:
+    known = ", ".join(f"'{s}'" for s in KNOWN_STATUSES)
+    frame = conn.execute(f"""
+        select 'orphan statuses' as kind, count(*) filter (where is_orphan) as events
+        from intermediate.int_status_events_deduplicated
+        union all
+        select 'unknown status values', count(*) filter (where status not in ({known}))
+        from intermediate.int_status_events_deduplicated""").df()
+    outcome = validate("status_anomalies", frame, _zero(["events"]), ["kind"])
+    outcome.details.update(
+        {row.kind.replace(" ", "_"): int(row.events) for row in frame.itertuples()}
+    )
+    outcome.failing_count = int(frame["events"].sum())
+    return outcome
+
+
+def numbers_missing_from_registry(conn: duckdb.DuckDBPyConnection, _: float) -> Outcome:
+    frame = conn.execute("select phone_number, is_registered from marts.dim_phone_numbers").df()
+    return validate(
+        "registry_coverage",
+        frame,
+        [gxe.ExpectColumnValuesToBeInSet(column="is_registered", value_set=[True])],
+        ["phone_number"],
+    )
+
+
+# -- marts -----------------------------------------------------------------------------
+def summary_messages_identities(conn: duckdb.DuckDBPyConnection, _: float) -> Outcome:
+    frame = conn.execute("""
+        with rejected as (
+            select report_date, waba_id, business_number as wa_phone_number,
+                country_name as country, message_type,
+                count(*) filter (where not is_accepted) as rejected
+            from marts.fct_messages where not is_incoming group by all
+        )
+        select cast(s.report_date as varchar) as report_date, s.waba_id, s.wa_phone_number,
+            s.country, s.message_type, s.created, s.failed, s.sent, s.delivered, s.read,
+            s.sent + coalesce(r.rejected, 0) as sent_plus_rejected,
+            s.delivered + s.failed as delivered_plus_failed
+        from marts.summary_messages as s
+        left join rejected as r
+            using (report_date, waba_id, wa_phone_number, country, message_type)
+        where s.message_type <> 'Incoming session message'""").df()
+    return validate(
+        "summary_messages_identities",
+        frame,
+        _pairs_equal([("created", "sent_plus_rejected")])
+        + _at_least(
+            [
+                ("created", "failed"),
+                ("sent", "delivered"),
+                ("delivered", "read"),
+                ("created", "delivered_plus_failed"),
+            ]
+        ),
+        REPORT_GRAIN,
+    )
+
+
+def summary_messages_match_tabular(conn: duckdb.DuckDBPyConnection, _: float) -> Outcome:
+    frame = conn.execute("""
+        with summary as (
+            select report_date, waba_id, wa_phone_number, country, message_type,
+                sum(coalesce(created, 0)) as created, sum(coalesce(failed, 0)) as failed,
+                sum(coalesce(sent, 0)) as sent, sum(coalesce(delivered, 0)) as delivered,
+                sum(coalesce(read, 0)) as read, sum(coalesce(received, 0)) as received
+            from marts.summary_messages group by all
+        ), tabular as (
+            select cast(created_at as date) as report_date, waba_id,
+                case when is_incoming then to_number else from_number end as wa_phone_number,
+                country,
+                case when is_incoming then 'Incoming session message'
+                     when format = 'template' then 'Template message'
+                     else 'Outgoing session message' end as message_type,
+                count(*) filter (where not is_incoming) as t_created,
+                count(*) filter (where failed_at is not null) as t_failed,
+                count(*) filter (where status in ('read', 'delivered', 'failed', 'sent'))
+                    as t_sent,
+                count(*) filter (where status in ('read', 'delivered')) as t_delivered,
+                count(*) filter (where status = 'read') as t_read,
+                count(*) filter (where is_incoming) as t_received
+            from marts.tabular_report group by all
+        )
+        select cast(coalesce(s.report_date, t.report_date) as varchar) as report_date,
+            coalesce(s.waba_id, t.waba_id) as waba_id,
+            coalesce(s.wa_phone_number, t.wa_phone_number) as wa_phone_number,
+            coalesce(s.country, t.country) as country,
+            coalesce(s.message_type, t.message_type) as message_type,
+            coalesce(s.created, 0) as created, coalesce(t.t_created, 0) as t_created,
+            coalesce(s.failed, 0) as failed, coalesce(t.t_failed, 0) as t_failed,
+            coalesce(s.sent, 0) as sent, coalesce(t.t_sent, 0) as t_sent,
+            coalesce(s.delivered, 0) as delivered, coalesce(t.t_delivered, 0) as t_delivered,
+            coalesce(s.read, 0) as read, coalesce(t.t_read, 0) as t_read,
+            coalesce(s.received, 0) as received, coalesce(t.t_received, 0) as t_received
+        from summary as s
+        full outer join tabular as t
+            using (report_date, waba_id, wa_phone_number, country, message_type)""").df()
+    counts = ["created", "failed", "sent", "delivered", "read", "received"]
+    return validate(
+        "summary_messages_match_tabular",
+        frame,
+        _pairs_equal([(c, f"t_{c}") for c in counts]),
+        REPORT_GRAIN,
+    )
+
+
+def free_tier_limits(conn: duckdb.DuckDBPyConnection, _: float) -> Outcome:
+    frame = conn.execute("""
+        with summary as (
+            select waba_id, cast(date_trunc('month', report_date) as date) as opened_month,
+                sum(number_of_sessions) filter (where is_free_tier) as free_sessions
+            from marts.summary_sessions group by all
+        ), eligible as (
+            select waba_id, opened_month,
+                count(*) filter (where is_free_tier_eligible) as eligible_conversations,
+                max(free_tier_monthly_limit) as monthly_limit
+            from marts.fct_conversations where is_opened group by all
+        )
+        select eligible.waba_id, cast(eligible.opened_month as varchar) as opened_month,
+            coalesce(summary.free_sessions, 0) as free_sessions,
+            least(eligible.eligible_conversations, coalesce(eligible.monthly_limit, 0))
+                as expected_free_sessions
+        from eligible left join summary using (waba_id, opened_month)""").df()
+    return validate(
+        "free_tier_limits",
+        frame,
+        _pairs_equal([("free_sessions", "expected_free_sessions")]),
+        ["waba_id", "opened_month"],
+    )
+
+
+def free_rows_cost_nothing(conn: duckdb.DuckDBPyConnection, _: float) -> Outcome:
+    frame = conn.execute("""
+        select cast(report_date as varchar) as report_date, waba_id, wa_phone_number, country,
+            session_type, is_free_tier, amount_usd::double as amount_usd
+        from marts.summary_sessions
+        where is_free_tier or session_type = 'Referral'""").df()
+    return validate(
+        "free_rows_cost_nothing",
+        frame,
+        _zero(["amount_usd"]),
+        ["report_date", "waba_id", "wa_phone_number", "country", "session_type"],
+    )
+
+
+def chargeable_conversations_have_a_rate(conn: duckdb.DuckDBPyConnection, _: float) -> Outcome:
+    frame = conn.execute("""
+        select conversation_id, origin_type, pricing_market, amount_usd::double as amount_usd
+        from marts.fct_conversations where is_chargeable""").df()
+    return validate(
+        "chargeable_have_rate",
+        frame,
+        [gxe.ExpectColumnValuesToNotBeNull(column="amount_usd")],
+        ["conversation_id", "pricing_market", "origin_type"],
+    )
+
+
+RAW_CHECKS = [
+    check
+    for source in ("api_logs", "webhook_logs")
+    for check in (
+        Check(
+            "required_fields_parse",
+            f"raw/{source}",
+            "ERROR",
+            "R26: every loaded row has its required fields, of the right types",
+            required_fields(source),
+        ),
+        Check(
+            "quarantine_rate_under_threshold",
+            f"raw/{source}",
+            "WARN",
+            "R26: per partition, quarantined lines / lines read stays under the threshold",
+            quarantine_rate(source),
+        ),
+        Check(
+            "ledger_reconciles",
+            f"raw/{source}",
+            "ERROR",
+            "R27: per file, lines read = loaded + quarantined, and both match the tables",
+            ledger_reconciles(source),
+        ),
+    )
+]
+
+MODEL_CHECKS = [
+    Check(
+        "orphan_and_unknown_statuses",
+        "intermediate/int_status_events_deduplicated",
+        "WARN",
+        "R30: orphan statuses and unknown status values are counted",
+        orphan_and_unknown_statuses,
+    ),
+    Check(
+        "numbers_missing_from_registry",
+        "marts/dim_phone_numbers",
+        "WARN",
+        "R30: business numbers seen in the logs but missing from the registry",
+        numbers_missing_from_registry,
+    ),
+    Check(
+        "r13_identities_hold",
+        "marts/summary_messages",
+        "ERROR",
+        "R13: CREATED = SENT + rejected, FAILED <= CREATED, READ <= DELIVERED <= SENT, "
+        "DELIVERED + FAILED <= CREATED",
+        summary_messages_identities,
+    ),
+    Check(
+        "totals_equal_tabular_counts",
+        "marts/summary_messages",
+        "ERROR",
+        "R13: the summary's totals equal the tabular report's counts",
+        summary_messages_match_tabular,
+    ),
+    Check(
+        "free_tier_sessions_match_limit",
+        "marts/summary_sessions",
+        "ERROR",
+        "R24: per WABA and month, FREE TIER sessions = min(limit, eligible opened)",
+        free_tier_limits,
+    ),
+    Check(
+        "free_and_referral_rows_cost_nothing",
+        "marts/summary_sessions",
+        "ERROR",
+        "R24: FREE TIER rows and referral rows have AMOUNT 0",
+        free_rows_cost_nothing,
+    ),
+    Check(
+        "chargeable_conversations_have_a_rate",
+        "marts/fct_conversations",
+        "ERROR",
+        "R22: a chargeable conversation without a rate is never a silent 0",
+        chargeable_conversations_have_a_rate,
+    ),
+]

@@ -1,0 +1,34 @@
+"""Fixtures shared by the suites: one run of the pipeline on the hand-made landing dir."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.e2e_landing import build
+
+WA_REPORTS = Path(sys.executable).parent / "wa-reports"
+
+
+def wa(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(WA_REPORTS), *args], capture_output=True, text=True, check=False)
+
+
+@pytest.fixture(scope="session")
+def e2e_run(tmp_path_factory) -> dict:
+    """`wa-reports run` then `export` on tests/e2e_landing.py, once per session."""
+    root = tmp_path_factory.mktemp("e2e")
+    landing = build(root / "landing")
+    warehouse = root / "warehouse.duckdb"
+    run = wa("run", "--landing-dir", str(landing), "--warehouse", str(warehouse))
+    exported = wa("export", "--warehouse", str(warehouse), "--out", str(root / "out"))
+    return {
+        "root": root,
+        "landing": landing,
+        "warehouse": warehouse,
+        "run": run,
+        "export": exported,
+    }

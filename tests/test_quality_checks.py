@@ -1,0 +1,141 @@
+"""The Great Expectations checks: each passes on clean data and fails on data broken on
+purpose; all of them, and the dbt tests, are asset checks in the Dagster definitions."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+
+from orchestration.quality.checks import MODEL_CHECKS, RAW_CHECKS
+
+CHECKS = {(c.asset, c.name): c for c in RAW_CHECKS + MODEL_CHECKS}
+
+
+def evaluate(warehouse, asset: str, name: str, threshold: float = 0.01):
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        return CHECKS[(asset, name)].evaluate(conn, threshold)
+
+
+@pytest.fixture
+def broken(e2e_run, tmp_path):
+    """A copy of the clean warehouse and a function that breaks it with SQL."""
+    copy = tmp_path / "broken.duckdb"
+    shutil.copyfile(e2e_run["warehouse"], copy)
+
+    def run_sql(*statements: str):
+        with duckdb.connect(str(copy)) as conn:
+            for statement in statements:
+                conn.execute(statement)
+        return copy
+
+    return run_sql
+
+
+def test_every_error_check_passes_on_clean_data_and_warnings_count_what_they_saw(e2e_run):
+    warehouse = e2e_run["warehouse"]
+    for (asset, name), check in CHECKS.items():
+        outcome = evaluate(warehouse, asset, name)
+        if check.severity == "ERROR":
+            assert outcome.passed, (asset, name, outcome)
+    orphans = evaluate(
+        warehouse, "intermediate/int_status_events_deduplicated", "orphan_and_unknown_statuses"
+    )
+    assert not orphans.passed
+    assert orphans.details == {"orphan_statuses": 1, "unknown_status_values": 0}
+    registry = evaluate(warehouse, "marts/dim_phone_numbers", "numbers_missing_from_registry")
+    assert (registry.passed, registry.samples) == (False, ["447700900555"])
+    for source in ("raw/api_logs", "raw/webhook_logs"):
+        assert evaluate(warehouse, source, "quarantine_rate_under_threshold", 0.1).passed
+
+
+def test_a_duplicated_status_counted_twice_breaks_r13(broken):
+    warehouse = broken(
+        "update marts.summary_messages set delivered = delivered + 1, read = read + 1 "
+        "where country = 'Canada' and message_type = 'Template message'"
+    )
+    outcome = evaluate(warehouse, "marts/summary_messages", "r13_identities_hold")
+    assert not outcome.passed
+    assert outcome.samples == ["2022-11-25/105954558954427/918049276070/Canada/Template message"]
+    totals = evaluate(warehouse, "marts/summary_messages", "totals_equal_tabular_counts")
+    assert not totals.passed and totals.failing_count == 1
+
+
+def test_a_free_tier_row_with_an_amount_fails(broken):
+    warehouse = broken(
+        "update marts.summary_sessions set amount_usd = 0.05 "
+        "where is_free_tier and session_type = 'User-initiated'"
+    )
+    outcome = evaluate(warehouse, "marts/summary_sessions", "free_and_referral_rows_cost_nothing")
+    assert (outcome.passed, outcome.failing_count) == (False, 1)
+    assert "User-initiated" in outcome.samples[0]
+
+
+def test_free_tier_sessions_that_miss_the_limit_fail(broken):
+    warehouse = broken(
+        "update marts.summary_sessions set is_free_tier = false where session_type = 'Service'"
+    )
+    outcome = evaluate(warehouse, "marts/summary_sessions", "free_tier_sessions_match_limit")
+    assert (outcome.passed, outcome.samples) == (False, ["105954558954427/2023-06-01"])
+
+
+def test_a_ledger_that_does_not_add_up_fails(broken):
+    warehouse = broken(
+        "update raw.load_ledger set lines_loaded = lines_loaded - 1 "
+        "where source_file = 'api_logs/dt=2022-11-25/part-a.jsonl'"
+    )
+    outcome = evaluate(warehouse, "raw/api_logs", "ledger_reconciles")
+    assert (outcome.passed, outcome.samples) == (False, ["api_logs/dt=2022-11-25/part-a.jsonl"])
+    assert evaluate(warehouse, "raw/webhook_logs", "ledger_reconciles").passed
+
+
+def test_a_quarantine_spike_warns_for_its_partition_only(broken):
+    warehouse = broken(
+        "insert into raw.quarantine select 'api_logs', date '2022-11-26', "
+        "'api_logs/dt=2022-11-26/part-a.jsonl', 100 + i, 'invalid JSON', '{', now() "
+        "from range(50) as t(i)",
+        "update raw.load_ledger set lines_read = lines_read + 50, "
+        "lines_quarantined = lines_quarantined + 50 "
+        "where source_file = 'api_logs/dt=2022-11-26/part-a.jsonl'",
+    )
+    # At 10 %, the one bad line of twelve on 2022-11-25 passes and only the spike warns.
+    outcome = evaluate(warehouse, "raw/api_logs", "quarantine_rate_under_threshold", 0.1)
+    assert (outcome.passed, outcome.samples) == (False, ["2022-11-26"])
+    assert outcome.details["max_rate"] == pytest.approx(50 / 52)
+    assert evaluate(warehouse, "raw/api_logs", "ledger_reconciles").passed
+
+
+def test_a_loaded_row_without_a_required_field_fails(broken):
+    warehouse = broken(
+        'update raw.webhook_logs set raw_line = \'{"received_at": "x", "body": {}}\' '
+        "where line_number = 1 and dt = date '2022-11-28'"
+    )
+    outcome = evaluate(warehouse, "raw/webhook_logs", "required_fields_parse")
+    assert (outcome.passed, outcome.samples) == (
+        False,
+        ["2022-11-28/webhook_logs/dt=2022-11-28/late.jsonl"],
+    )
+
+
+def test_the_run_prints_a_check_summary(e2e_run):
+    lines = e2e_run["run"].stdout.splitlines()
+    summary = next(i for i, line in enumerate(lines) if line.startswith("checks: "))
+    # One malformed line in a dozen is over the default 1 % on both raw sources.
+    assert lines[summary].endswith("4 warnings, 0 failed")
+    warned = lines[summary + 1 : summary + 5]
+    assert all(line.startswith("  WARN ") for line in warned)
+    assert any("raw/api_logs quarantine_rate_under_threshold" in line for line in warned)
+    assert any("orphan_and_unknown_statuses" in line for line in warned)
+
+
+def test_the_checks_are_asset_checks_beside_their_assets():
+    from orchestration.definitions import defs
+
+    keys = {
+        (k.asset_key.to_user_string(), k.name) for k in defs.resolve_asset_graph().asset_check_keys
+    }
+    assert set(CHECKS) <= keys
+    # dbt tests are surfaced as checks too, on the model they test.
+    assert ("marts/fct_conversations", "every_chargeable_conversation_has_a_rate") in keys
+    assert ("marts/tabular_report", "unique_tabular_report_whatsapp_id") in keys
