@@ -147,6 +147,94 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from orchestration.serving import SERVING_DB
+
+    settings = Settings.from_env(warehouse=args.warehouse)
+    path = settings.serving / SERVING_DB
+    if not path.exists():
+        raise UsageError(f"no serving copy at {path}: run `wa-reports run` first")
+    query = _compile_analysis(args.analysis, settings) if args.analysis else args.query
+    with duckdb.connect() as conn:
+        # Attached as `warehouse`, the name dbt compiles refs to; `use` lets plain
+        # `marts.tabular_report` work too.
+        conn.execute(f"attach '{path}' as warehouse (read_only)")
+        conn.execute("use warehouse")
+        if query:
+            return _run_query(conn, query, args.csv)
+        print(f"read-only marts at {path}; end a query with ';', quit with .quit or Ctrl-D")
+        buffer: list[str] = []
+        while True:
+            try:
+                line = input("wa-reports> " if not buffer else "       ...> ")
+            except EOFError:
+                print()
+                return EXIT_OK
+            if not buffer and line.strip() in (".quit", ".exit"):
+                return EXIT_OK
+            buffer.append(line)
+            if line.rstrip().endswith(";"):
+                _run_query(conn, "\n".join(buffer), args.csv)
+                buffer = []
+
+
+def _compile_analysis(name: str, settings: Settings) -> str:
+    """Compile a saved query of analyses/ against the serving copy (dbt target `serving`)."""
+    available = sorted(p.stem for p in (DBT_PROJECT_DIR / "analyses").glob("*.sql"))
+    if name not in available:
+        raise UsageError(f"no analysis {name!r}; choose one of: {', '.join(available)}")
+    settings.export_env()
+    target_path = DBT_PROJECT_DIR / "target" / "serving"
+    dbt = Path(sys.executable).parent / "dbt"
+    completed = subprocess.run(
+        [
+            str(dbt),
+            "compile",
+            "--quiet",
+            "--target",
+            "serving",
+            "--select",
+            name,
+            "--target-path",
+            str(target_path),
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROFILES_DIR),
+        ],
+        cwd=DBT_PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise UsageError(f"dbt could not compile {name}: {completed.stdout.strip()[-300:]}")
+    return (target_path / "compiled" / "whatsapp_reports" / "analyses" / f"{name}.sql").read_text()
+
+
+def _run_query(conn, query: str, as_csv: bool) -> int:
+    import csv
+
+    import duckdb
+
+    try:
+        relation = conn.sql(query)
+    except duckdb.Error as exc:
+        print(f"wa-reports sql: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    if relation is None:
+        return EXIT_OK
+    if as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(relation.columns)
+        writer.writerows(relation.fetchall())
+    else:
+        relation.show(max_rows=200, max_width=200)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="wa-reports",
@@ -176,6 +264,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--to", dest="date_to", type=_date, help="last report date")
     export.add_argument("--waba", help="only this WABA ID")
     export.set_defaults(func=cmd_export)
+
+    sql = sub.add_parser("sql", help="query the read-only serving copy of the marts")
+    sql.add_argument("query", nargs="?", help="SQL to run; without it, an interactive prompt")
+    sql.add_argument("--analysis", help="run a saved query of analyses/ by name")
+    sql.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    sql.add_argument(
+        "--warehouse", help="its serving copy is $WA_SERVING_DIR or serving/ beside it"
+    )
+    sql.set_defaults(func=cmd_sql)
 
     docs = sub.add_parser("docs", help="generate the dbt docs site (static files)")
     docs.add_argument("--warehouse", help="default: $WA_WAREHOUSE or data/warehouse.duckdb")

@@ -5,11 +5,12 @@ from dagster import Definitions
 from orchestration.assets.checks import model_checks, raw_checks
 from orchestration.assets.dbt import warehouse_dbt_assets
 from orchestration.assets.ingest import api_logs, phone_numbers, webhook_logs
+from orchestration.assets.serving import serving_marts
 from orchestration.resources import build_resources
 from orchestration.settings import Settings
 
 defs = Definitions(
-    assets=[api_logs, webhook_logs, phone_numbers, warehouse_dbt_assets],
+    assets=[api_logs, webhook_logs, phone_numbers, warehouse_dbt_assets, serving_marts],
     asset_checks=[*raw_checks, *model_checks],
     resources=build_resources(Settings.from_env()),
 )

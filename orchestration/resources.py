@@ -31,6 +31,7 @@ class WarehouseResource(ConfigurableResource):
 
     path: str
     landing_dir: str
+    serving_dir: str
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         return warehouse.connect(Path(self.path))
@@ -44,7 +45,9 @@ def build_resources(settings: Settings) -> dict[str, object]:
     settings.export_env()
     return {
         "warehouse": WarehouseResource(
-            path=str(settings.warehouse), landing_dir=str(settings.landing_dir)
+            path=str(settings.warehouse),
+            landing_dir=str(settings.landing_dir),
+            serving_dir=str(settings.serving),
         ),
         "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROFILES_DIR)),
     }

@@ -72,7 +72,7 @@ def _describe(key: AssetKey, metadata: dict) -> str:
             f"{value('lines_quarantined'):>6} quarantined {value('seconds'):>7.2f}s"
         )
     rows = value("dagster/row_count")
-    seconds = value("Execution Duration")
+    seconds = value("Execution Duration") or value("seconds")
     rows_text = f"{rows:>9} rows" if rows is not None else " " * 14
     seconds_text = f"{seconds:>7.2f}s" if isinstance(seconds, int | float) else ""
     return f"{name:<58} {rows_text} {seconds_text}"
@@ -99,10 +99,19 @@ def _report(result, echo: Callable[[str], None], outcome: RunOutcome) -> None:
             outcome.failures.append(f"check {check.name} on {check.asset}")
     for event in result.all_events:
         if event.is_step_failure:
-            error = event.step_failure_data.error
-            message = error.message.strip().splitlines()[0] if error else "step failed"
+            message = _root_cause(event.step_failure_data.error)
             outcome.failures.append(f"{event.step_key}: {message}")
             echo(f"FAILED {event.step_key}: {message}")
+
+
+def _root_cause(error) -> str:
+    """The innermost error's first line: Dagster wraps the user's exception."""
+    if error is None:
+        return "step failed"
+    while error.cause is not None:
+        error = error.cause
+    lines = error.message.strip().splitlines()
+    return lines[0] if lines else error.cls_name or "step failed"
 
 
 def check_summary(checks: list[CheckLine]) -> list[str]:
@@ -130,6 +139,7 @@ def run_pipeline(
     from orchestration.assets.checks import model_checks, raw_checks
     from orchestration.assets.dbt import warehouse_dbt_assets
     from orchestration.assets.ingest import api_logs, phone_numbers, webhook_logs
+    from orchestration.assets.serving import serving_marts
     from orchestration.resources import build_resources
 
     started = time.monotonic()
@@ -159,7 +169,7 @@ def run_pipeline(
         # dbt's own log goes to a file; the lines printed here summarise it.
         with log_path.open("a") as log, contextlib.redirect_stdout(log):
             result = materialize(
-                [phone_numbers, warehouse_dbt_assets, *model_checks],
+                [phone_numbers, warehouse_dbt_assets, *model_checks, serving_marts],
                 resources=resources,
                 instance=instance,
                 raise_on_error=False,

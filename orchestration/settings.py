@@ -25,6 +25,12 @@ class Settings:
     landing_dir: Path
     warehouse: Path
     quarantine_threshold: float = DEFAULT_QUARANTINE_THRESHOLD
+    serving_dir: Path | None = None
+
+    @property
+    def serving(self) -> Path:
+        """The serving copy's folder: `WA_SERVING_DIR`, else `serving/` beside the warehouse."""
+        return self.serving_dir or self.warehouse.parent / "serving"
 
     @classmethod
     def from_env(
@@ -33,9 +39,16 @@ class Settings:
         landing = landing_dir or os.environ.get("WA_LANDING_DIR", DEFAULT_LANDING_DIR)
         wh = warehouse or os.environ.get("WA_WAREHOUSE", DEFAULT_WAREHOUSE)
         threshold = float(os.environ.get("WA_QUARANTINE_THRESHOLD", DEFAULT_QUARANTINE_THRESHOLD))
-        return cls(Path(landing).resolve(), Path(wh).resolve(), threshold)
+        serving = os.environ.get("WA_SERVING_DIR")
+        return cls(
+            Path(landing).resolve(),
+            Path(wh).resolve(),
+            threshold,
+            Path(serving).resolve() if serving else None,
+        )
 
     def export_env(self) -> None:
         """Make child processes (dbt) and Dagster resources see the same paths."""
         os.environ["WA_LANDING_DIR"] = str(self.landing_dir)
         os.environ["WA_WAREHOUSE"] = str(self.warehouse)
+        os.environ["WA_SERVING_DIR"] = str(self.serving)

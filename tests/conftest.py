@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,12 @@ WA_REPORTS = Path(sys.executable).parent / "wa-reports"
 
 
 def wa(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(WA_REPORTS), *args], capture_output=True, text=True, check=False)
+    """Run the CLI with paths from its arguments only: no WA_* variable leaks in from a
+    test that imported the definitions (they export the paths for dbt)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WA_")}
+    return subprocess.run(
+        [str(WA_REPORTS), *args], capture_output=True, text=True, check=False, env=env
+    )
 
 
 @pytest.fixture(scope="session")

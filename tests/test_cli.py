@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import duckdb
 import pytest
 
-WA_REPORTS = Path(sys.executable).parent / "wa-reports"
-
-
-def wa(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(WA_REPORTS), *args], capture_output=True, text=True, check=False)
+from tests.conftest import wa
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ EXPECTED_ASSET_KEYS = {
     "reference/pricing_markets",
     "reference/rate_card",
     "reference/whatsapp_error_codes",
+    "serving/marts",
     "staging/stg_api_logs__outgoing_messages",
     "staging/stg_phone_numbers__snapshot_rows",
     "staging/stg_webhook_logs__incoming_messages",

@@ -8,19 +8,16 @@ uses the tier. The expectation is computed here in Python from the inputs writte
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import pytest
 
+from tests.conftest import wa
 from tests.e2e_landing import post, request, st
 from tests.landing_builders import write_lines
 
-WA_REPORTS = Path(sys.executable).parent / "wa-reports"
 WABA, NUMBER = "105954558954427", "918049276070"
 # (market rate) per (country prefix, origin type), from seeds/rate_card.csv.
 RATES = {
@@ -104,11 +101,7 @@ def month_runs(tmp_path_factory):
         write_lines(landing / source / f"dt={dt}" / "part.jsonl", lines)
 
     warehouse = root / "warehouse.duckdb"
-    run = subprocess.run(
-        [str(WA_REPORTS), "run", "--landing-dir", str(landing), "--warehouse", str(warehouse)],
-        capture_output=True,
-        text=True,
-    )
+    run = wa("run", "--landing-dir", str(landing), "--warehouse", str(warehouse))
     assert run.returncode == 0, run.stdout + run.stderr
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         facts = conn.execute(

@@ -1,0 +1,191 @@
+"""The serving copy: analysts read it while a run writes the warehouse; a failed run
+never replaces it; the saved analyses compile and run on it."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+
+from tests.conftest import wa
+from tests.e2e_landing import B1, U_IN1, W1, post, request, st
+from tests.landing_builders import write_lines
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def copied(e2e_run, tmp_path):
+    """The e2e landing dir, warehouse and serving copy, copied so a test may change them."""
+    shutil.copytree(e2e_run["landing"], tmp_path / "landing")
+    shutil.copyfile(e2e_run["warehouse"], tmp_path / "warehouse.duckdb")
+    shutil.copytree(e2e_run["root"] / "serving", tmp_path / "serving", symlinks=True)
+    return tmp_path
+
+
+def test_the_run_publishes_the_marts_as_duckdb_and_parquet(e2e_run):
+    serving = e2e_run["root"] / "serving"
+    assert (serving / "parquet").is_symlink()
+    with duckdb.connect() as conn:
+        parquet = conn.execute(
+            f"select count(*) from '{serving / 'parquet' / 'tabular_report.parquet'}'"
+        ).fetchone()
+    assert parquet == (24,)
+    csv = wa(
+        "sql",
+        "--warehouse",
+        str(e2e_run["warehouse"]),
+        "--csv",
+        "select country, count(*) as n from marts.tabular_report group by 1 order by 1",
+    )
+    assert csv.returncode == 0, csv.stderr
+    assert csv.stdout.splitlines() == [
+        "country,n",
+        "Canada,3",
+        "Dominican Republic,1",
+        "Guernsey,2",
+        "India,11",
+        "Italy,6",
+        "Unknown,1",
+    ]
+
+
+def test_a_reader_gets_the_previous_numbers_while_a_writer_holds_the_warehouse(copied):
+    warehouse = copied / "warehouse.duckdb"
+    # A second process opens the warehouse for writing, as a run does, empties a mart
+    # (the next run's work in progress) and holds its lock for at most 60 seconds.
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time\n"
+            f"conn = duckdb.connect({str(warehouse)!r})\n"
+            "conn.execute('delete from marts.tabular_report')\n"
+            "print('holding', flush=True)\n"
+            "time.sleep(60)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout.readline().strip() == "holding"
+        with pytest.raises(duckdb.IOException, match="lock"):
+            duckdb.connect(str(warehouse), read_only=True)
+        started = time.monotonic()
+        reader = wa(
+            "sql",
+            "--warehouse",
+            str(warehouse),
+            "--csv",
+            "select count(*) as messages from marts.tabular_report",
+        )
+        assert reader.returncode == 0, reader.stderr
+        assert reader.stdout.splitlines() == ["messages", "24"]
+        assert writer.poll() is None, "the writer let go before the reader finished"
+        assert time.monotonic() - started < 30
+    finally:
+        writer.kill()
+        writer.wait()
+
+
+def test_a_failed_run_leaves_the_serving_copy_untouched(copied):
+    before = digest(copied / "serving" / "serving.duckdb")
+    parquet_before = (copied / "serving" / "parquet").readlink()
+    # A conversation whose origin type has no rate: the run must fail (R22).
+    origin = "authentication_international"
+    write_lines(
+        copied / "landing/api_logs/dt=2024-01-10/a.jsonl",
+        [
+            request(
+                "x1",
+                "2024-01-10T10:00:00Z",
+                W1,
+                B1,
+                [U_IN1],
+                "template",
+                "Your code",
+                template="otp_code",
+            ),
+        ],
+    )
+    write_lines(
+        copied / "landing/webhook_logs/dt=2024-01-10/a.jsonl",
+        [
+            post(
+                "2024-01-10T10:00:02Z",
+                W1,
+                B1,
+                [
+                    st(
+                        "w.x1.0",
+                        "sent",
+                        "2024-01-10T10:00:01",
+                        U_IN1,
+                        "cv-x",
+                        origin,
+                        "2024-01-11T10:00:01",
+                    )
+                ],
+            ),
+            post(
+                "2024-01-10T10:00:04Z",
+                W1,
+                B1,
+                [st("w.x1.0", "delivered", "2024-01-10T10:00:03", U_IN1, "cv-x", origin)],
+            ),
+        ],
+    )
+    run = wa(
+        "run",
+        "--landing-dir",
+        str(copied / "landing"),
+        "--warehouse",
+        str(copied / "warehouse.duckdb"),
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "FAIL marts/fct_conversations every_chargeable_conversation_has_a_rate" in run.stdout
+    assert "run failed" in run.stdout.splitlines()[-1]
+    assert digest(copied / "serving" / "serving.duckdb") == before
+    assert (copied / "serving" / "parquet").readlink() == parquet_before
+    count = wa(
+        "sql",
+        "--warehouse",
+        str(copied / "warehouse.duckdb"),
+        "--csv",
+        "select count(*) from marts.tabular_report",
+    )
+    assert count.stdout.splitlines()[1] == "24"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "delivery_rate_by_country_and_template",
+        "failure_reasons_by_day",
+        "amount_by_market",
+        "free_tier_use_by_waba_and_month",
+    ],
+)
+def test_each_saved_analysis_compiles_and_runs(e2e_run, name):
+    result = wa("sql", "--warehouse", str(e2e_run["warehouse"]), "--csv", "--analysis", name)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(result.stdout.splitlines()) > 1
+    if name == "free_tier_use_by_waba_and_month":
+        # By hand from tests/e2e_landing.py: W1 opens cv1, cv2, cv3, cv8 in November and
+        # cv9 (marketing), cv10 (service) in June 2023; W2 opens cv6 (referral) and cv7,
+        # then cv11 (utility).
+        assert result.stdout.splitlines() == [
+            "waba_id,opened_month,monthly_limit,eligible_conversations,free_conversations,"
+            "opened_conversations",
+            "105954558954427,2022-11-01,1000,4,4,4",
+            "105954558954427,2023-06-01,1000,1,1,2",
+            "107485930291844,2022-11-01,1000,1,1,2",
+            "107485930291844,2023-06-01,1000,0,0,1",
+        ]
