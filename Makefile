@@ -10,7 +10,7 @@ export WA_WAREHOUSE ?= data/warehouse.duckdb
 DEMO_DAYS ?= 7
 DEMO_MESSAGES_PER_DAY ?= 2000
 
-.PHONY: install demo test lint dev clean
+.PHONY: install browser demo test lint dev clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,15 +21,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Debian's Chromium, for the tests that open the docs site and the report (root on CI).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
 demo: install
 	rm -rf $(WA_LANDING_DIR) $(WA_WAREHOUSE) data/exports
 	$(BIN)/wa-reports generate --landing-dir $(WA_LANDING_DIR) --days $(DEMO_DAYS) --messages-per-day $(DEMO_MESSAGES_PER_DAY)
 	$(BIN)/wa-reports run
 	$(BIN)/wa-reports export --out data/exports
 	$(BIN)/wa-reports docs --out data/docs
+	$(BIN)/wa-reports report --out data/report.html
 	@$(BIN)/python -m orchestration.demo_summary
 
-test: install
+test: install browser
 	$(BIN)/pytest
 
 lint: install

@@ -235,6 +235,19 @@ def _run_query(conn, query: str, as_csv: bool) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from orchestration.serving import SERVING_DB
+    from orchestration.stakeholder_report import build_report
+
+    settings = Settings.from_env(warehouse=args.warehouse)
+    serving_db = settings.serving / SERVING_DB
+    if not serving_db.exists():
+        raise UsageError(f"no serving copy at {serving_db}: run `wa-reports run` first")
+    charts = build_report(serving_db, Path(args.out), args.date_from, args.date_to)
+    print(f"report: {Path(args.out).resolve()} ({len(charts)} charts; opens from disk)")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="wa-reports",
@@ -273,6 +286,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--warehouse", help="its serving copy is $WA_SERVING_DIR or serving/ beside it"
     )
     sql.set_defaults(func=cmd_sql)
+
+    report = sub.add_parser("report", help="write the stakeholder report (one HTML page)")
+    report.add_argument("--out", required=True, help="the HTML file to write")
+    report.add_argument("--from", dest="date_from", type=_date, help="first report date")
+    report.add_argument("--to", dest="date_to", type=_date, help="last report date")
+    report.add_argument(
+        "--warehouse", help="its serving copy is $WA_SERVING_DIR or serving/ beside it"
+    )
+    report.set_defaults(func=cmd_report)
 
     docs = sub.add_parser("docs", help="generate the dbt docs site (static files)")
     docs.add_argument("--warehouse", help="default: $WA_WAREHOUSE or data/warehouse.duckdb")

@@ -25,6 +25,8 @@ def main() -> None:
     print(f"warehouse: {settings.warehouse}")
     print(f"CSV exports: {PROJECT_ROOT / 'data' / 'exports'}")
     print(f"docs site: {PROJECT_ROOT / 'data' / 'docs' / 'index.html'}")
+    print(f"stakeholder report: {PROJECT_ROOT / 'data' / 'report.html'}")
+    print(f"serving copy for analysts: {settings.serving} (wa-reports sql)")
 
 
 if __name__ == "__main__":
