@@ -44,6 +44,7 @@ lint: install
 
 dev: install
 	mkdir -p data/dagster_home
+	cp orchestration/dagster.yaml data/dagster_home/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/data/dagster_home $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 clean:

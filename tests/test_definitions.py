@@ -31,6 +31,8 @@ EXPECTED_ASSET_KEYS = {
     "reference/whatsapp_error_codes",
     "serving/marts",
     "staging/stg_api_logs__outgoing_messages",
+    "staging/stg_api_logs__request_recipients",
+    "staging/stg_webhook_logs__incoming_message_copies",
     "staging/stg_phone_numbers__snapshot_rows",
     "staging/stg_webhook_logs__incoming_messages",
     "staging/stg_webhook_logs__status_events",
@@ -51,4 +53,4 @@ def test_raw_loads_are_daily_partitioned_and_feed_staging():
     assert api.partitions_def is not None
     assert api.partitions_def.get_partition_keys()[0] == "2022-01-01"
     children = {k.to_user_string() for k in graph.get(AssetKey(["raw", "api_logs"])).child_keys}
-    assert "staging/stg_api_logs__outgoing_messages" in children
+    assert "staging/stg_api_logs__request_recipients" in children

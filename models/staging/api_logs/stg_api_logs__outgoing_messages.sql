@@ -1,61 +1,27 @@
 -- One row per outgoing message: one element of response.recipients of the earliest
 -- logged copy of each request (R1).
-with api_logs as (
-    select * from {{ source('raw', 'api_logs') }}
+with request_recipients as (
+    select * from {{ ref('stg_api_logs__request_recipients') }}
 ),
 
-requests as (
+ranked as (
     select
-        {{ json_string('raw_line', '$.request_id') }} as request_id,
-        received_at,
-        {{ json_string('raw_line', '$.waba_id') }} as waba_id,
-        {{ json_string('raw_line', '$.from') }} as business_number,
-        lower({{ json_string('raw_line', '$.type') }}) as message_format,
-        {{ json_string('raw_line', '$.template_name') }} as template_name,
-        {{ json_string('raw_line', '$.body') }} as body,
-        {{ json_string('raw_line', '$.campaign_id') }} as campaign_id,
-        {{ json_string('raw_line', '$.ref') }} as ref,
-        {{ json_string('raw_line', '$.ref1') }} as ref1,
-        {{ json_string('raw_line', '$.ref2') }} as ref2,
-        cast({{ json_string('raw_line', '$.response.http_status') }} as integer) as http_status,
-        {{ json_string('raw_line', '$.response.error.message') }} as request_error_message,
-        raw_line,
-        dt,
-        source_file,
-        line_number
-    from api_logs
-),
-
-requests_ranked as (
-    select
-        requests.*,
+        request_recipients.*,
         -- R1: a request logged more than once counts once, the earliest copy.
-        row_number() over (
+        dense_rank() over (
             partition by request_id
             order by received_at, source_file, line_number
         ) as copy_rank
-    from requests
-),
-
-first_copies as (
-    select * from requests_ranked
-    where copy_rank = 1
-),
-
-recipients as (
-    select
-        first_copies.*,
-        {{ json_array_elements('raw_line', '$.response.recipients') }} as recipient
-    from first_copies
+    from request_recipients
 ),
 
 final as (
     select
-        {{ json_string('recipient', '$.message_id') }} as message_id,
+        message_id,
         request_id,
         waba_id,
         business_number,
-        {{ json_string('recipient', '$.to') }} as user_number,
+        user_number,
         message_format,
         template_name,
         body,
@@ -65,14 +31,13 @@ final as (
         ref2,
         received_at as created_at,
         http_status,
-        {{ json_string('recipient', '$.wamid') }} as wamid,
-        coalesce(
-            {{ json_string('recipient', '$.error.message') }}, request_error_message
-        ) as rejection_message,
+        wamid,
+        rejection_message,
         dt,
         source_file,
         line_number
-    from recipients
+    from ranked
+    where copy_rank = 1
 )
 
 select * from final

@@ -1,7 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=partition_replacement_strategy(),
+        partition_by=['dt'],
+        pre_hook="{{ clear_reloaded_partitions('webhook_logs') }}",
+    )
+}}
 -- One row per element of statuses[] in every entry and change of every webhook POST,
 -- redeliveries included (they are removed in int_status_events_deduplicated, R3).
 with webhook_logs as (
     select * from {{ source('raw', 'webhook_logs') }}
+    {% if is_incremental() %}
+        where {{ in_reloaded_partitions('webhook_logs') }}
+    {% endif %}
 ),
 
 entries as (
@@ -10,6 +21,7 @@ entries as (
         source_file,
         line_number,
         received_at,
+        loaded_at,
         {{ json_array_elements('raw_line', '$.body.entry') }} as entry
     from webhook_logs
 ),
@@ -20,6 +32,7 @@ changes as (
         source_file,
         line_number,
         received_at,
+        loaded_at,
         {{ json_string('entry', '$.id') }} as waba_id,
         {{ json_array_elements('entry', '$.changes') }} as change
     from entries
@@ -31,6 +44,7 @@ statuses as (
         source_file,
         line_number,
         received_at,
+        loaded_at,
         waba_id,
         {{ json_string('change', '$.value.metadata.display_phone_number') }} as business_number,
         {{ json_array_elements('change', '$.value.statuses') }} as status_event
@@ -56,7 +70,8 @@ final as (
         received_at,
         dt,
         source_file,
-        line_number
+        line_number,
+        loaded_at
     from statuses
 )
 

@@ -1,0 +1,54 @@
+{#-
+    Staging models that explode the raw JSON are incremental by landing partition: a
+    run replaces exactly the `dt` partitions whose files were (re)loaded since the model
+    last took them in (the watermark is the raw rows' `loaded_at`, R28/R29). The loader
+    replaces a partition whole, so replacing the same partitions here keeps a rerun, a
+    late file and any order of loads equivalent to a full refresh.
+
+    DuckDB: delete the partitions in a pre-hook, then append them. Engines with
+    partition overwrite (Spark: insert_overwrite partitioned by dt) need no delete.
+-#}
+
+{#- The dt values (as text) of `ledger_source` loaded after this model's newest row. -#}
+{% macro reloaded_partitions(ledger_source) %}
+    {% if not execute or not is_incremental() %}{{ return([]) }}{% endif %}
+    {% set query %}
+        select distinct cast(dt as {{ dbt.type_string() }}) as dt
+        from {{ source('raw', 'load_ledger') }}
+        where
+            source = '{{ ledger_source }}'
+            and loaded_at > (
+                select coalesce(max(loaded_at), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+                from {{ this }}
+            )
+    {% endset %}
+    {{ return(run_query(query).columns[0].values() | list) }}
+{% endmacro %}
+
+{#- A SQL predicate: the row's dt is one of the reloaded partitions. -#}
+{% macro in_reloaded_partitions(ledger_source, column='dt') %}
+    {%- set partitions = reloaded_partitions(ledger_source) -%}
+    {%- if partitions -%}
+        cast({{ column }} as {{ dbt.type_string() }}) in ('{{ partitions | join("', '") }}')
+    {%- else -%}
+        1 = 0
+    {%- endif -%}
+{% endmacro %}
+
+{#- The incremental strategy that replaces whole partitions on this engine. -#}
+{% macro partition_replacement_strategy() %}
+    {{ return(adapter.dispatch('partition_replacement_strategy', 'whatsapp_reports')()) }}
+{% endmacro %}
+{% macro default__partition_replacement_strategy() %}{{ return('insert_overwrite') }}{% endmacro %}
+{% macro duckdb__partition_replacement_strategy() %}{{ return('append') }}{% endmacro %}
+
+{#- The pre-hook that clears the partitions about to be replaced, where needed. -#}
+{% macro clear_reloaded_partitions(ledger_source) %}
+    {{ return(adapter.dispatch('clear_reloaded_partitions', 'whatsapp_reports')(ledger_source)) }}
+{% endmacro %}
+{% macro default__clear_reloaded_partitions(ledger_source) %}{% endmacro %}
+{% macro duckdb__clear_reloaded_partitions(ledger_source) %}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ in_reloaded_partitions(ledger_source) }}
+    {%- endif -%}
+{% endmacro %}

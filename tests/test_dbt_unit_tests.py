@@ -1,0 +1,39 @@
+"""dbt's unit tests (models/**/_*unit_tests.yml): hand-written rows for every dedupe,
+CASE and precedence rule. Runs them against the warehouse of the end-to-end run, whose
+relations give the unit tests their column types."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from orchestration.settings import DBT_PROFILES_DIR, DBT_PROJECT_DIR
+
+DBT = Path(sys.executable).parent / "dbt"
+
+
+def test_every_dbt_unit_test_passes(e2e_run):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WA_")}
+    env["WA_WAREHOUSE"] = str(e2e_run["warehouse"])
+    done = subprocess.run(
+        [
+            str(DBT),
+            "test",
+            "--select",
+            "test_type:unit",
+            "--profiles-dir",
+            str(DBT_PROFILES_DIR),
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=DBT_PROJECT_DIR,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-4000:]
+    summary = [line for line in done.stdout.splitlines() if "PASS=" in line][-1]
+    assert "PASS=11 " in summary and "ERROR=0" in summary, summary

@@ -1,0 +1,66 @@
+"""The daily schedule and the landing sensor produce the right run requests."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+
+from dagster import SkipReason, build_schedule_context, build_sensor_context
+
+from orchestration.schedules import (
+    changed_partitions,
+    daily_schedule,
+    landing_sensor,
+    partition_fingerprints,
+)
+from tests.landing_builders import api_line, write_lines
+
+
+def test_the_schedule_runs_after_midnight_utc_for_yesterday():
+    assert daily_schedule.cron_schedule == "0 1 * * *"
+    assert daily_schedule.execution_timezone == "UTC"
+    context = build_schedule_context(
+        scheduled_execution_time=datetime(2022, 11, 26, 1, 0, tzinfo=UTC)
+    )
+    requests = daily_schedule.evaluate_tick(context).run_requests
+    assert [r.partition_key for r in requests] == ["2022-11-25"]
+
+
+def test_changed_partitions_are_new_or_changed_and_inside_the_definition():
+    previous = {"2022-11-25": "a", "2022-11-26": "b"}
+    current = {"2022-11-25": "a", "2022-11-26": "c", "2022-11-27": "d", "2021-12-31": "e"}
+    assert changed_partitions(previous, current) == ["2022-11-26", "2022-11-27"]
+
+
+def _evaluate(monkeypatch, landing, cursor):
+    monkeypatch.setenv("WA_LANDING_DIR", str(landing))
+    context = build_sensor_context(cursor=cursor)
+    results = list(landing_sensor(context))
+    return results, context.cursor
+
+
+def test_the_sensor_requests_a_run_for_each_new_or_grown_partition(monkeypatch, tmp_path):
+    landing = tmp_path / "landing"
+    write_lines(landing / "api_logs/dt=2022-11-25/a.jsonl", [api_line("r1")])
+    write_lines(landing / "webhook_logs/dt=2022-11-26/a.jsonl", ["{}"])
+
+    results, cursor = _evaluate(monkeypatch, landing, None)
+    assert [(r.partition_key, r.run_key.split(":")[0]) for r in results] == [
+        ("2022-11-25", "2022-11-25"),
+        ("2022-11-26", "2022-11-26"),
+    ]
+    assert set(json.loads(cursor)) == {"2022-11-25", "2022-11-26"}
+
+    results, cursor = _evaluate(monkeypatch, landing, cursor)
+    assert len(results) == 1 and isinstance(results[0], SkipReason)
+
+    # A late file in an old partition, and a file that grew in another.
+    write_lines(landing / "api_logs/dt=2022-11-25/late.jsonl", [api_line("r2")])
+    grown = landing / "webhook_logs/dt=2022-11-26/a.jsonl"
+    with grown.open("a") as handle:
+        handle.write("{}\n")
+    os.utime(grown, ns=(1, 2))
+    results, cursor = _evaluate(monkeypatch, landing, cursor)
+    assert sorted(r.partition_key for r in results) == ["2022-11-25", "2022-11-26"]
+    assert json.loads(cursor) == partition_fingerprints(landing)
