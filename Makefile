@@ -10,7 +10,7 @@ export WA_WAREHOUSE ?= data/warehouse.duckdb
 DEMO_DAYS ?= 7
 DEMO_MESSAGES_PER_DAY ?= 2000
 
-.PHONY: install browser demo test lint dev clean
+.PHONY: install browser demo test lint dev bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ demo: install
 
 test: install browser
 	$(BIN)/pytest
+
+# Not part of `make test`: generates ~1M + 3.1M messages and prints wall time and peak RSS.
+bench: install
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check orchestration scripts tests

@@ -17,6 +17,8 @@ from typing import Any
 
 import duckdb
 
+from orchestration.warehouse import date_range_filter
+
 
 def report_date(value: date | None) -> str:
     return "" if value is None else f"{value:%b} {value.day}, {value.year}"
@@ -148,13 +150,7 @@ def export_reports(
     out_dir.mkdir(parents=True, exist_ok=True)
     written = {}
     for report in REPORTS:
-        filters, params = [], []
-        if date_from:
-            filters.append(f"{report.date_column} >= cast(? as date)")
-            params.append(date_from)
-        if date_to:
-            filters.append(f"{report.date_column} <= cast(? as date)")
-            params.append(date_to)
+        filters, params = date_range_filter(report.date_column, date_from, date_to)
         if waba_id:
             filters.append("waba_id = ?")
             params.append(waba_id)

@@ -17,6 +17,8 @@ import duckdb
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from orchestration.warehouse import date_range_filter
+
 FUNNEL = [
     ("created", "#636efa"),
     ("sent", "#00cc96"),
@@ -35,14 +37,8 @@ class Chart:
 
 
 def _where(date_column: str, date_from: str | None, date_to: str | None) -> tuple[str, list]:
-    clauses, params = [], []
-    if date_from:
-        clauses.append(f"{date_column} >= cast(? as date)")
-        params.append(date_from)
-    if date_to:
-        clauses.append(f"{date_column} <= cast(? as date)")
-        params.append(date_to)
-    return (" where " + " and ".join(clauses)) if clauses else "", params
+    conditions, params = date_range_filter(date_column, date_from, date_to)
+    return (" where " + " and ".join(conditions)) if conditions else "", params
 
 
 def _layout(figure: go.Figure, title: str, **extra) -> go.Figure:

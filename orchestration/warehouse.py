@@ -70,3 +70,17 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
 
 def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(RAW_DDL)
+
+
+def date_range_filter(
+    column: str, date_from: str | None, date_to: str | None
+) -> tuple[list[str], list[str]]:
+    """SQL conditions and parameters keeping `column` within [date_from, date_to]."""
+    conditions, params = [], []
+    if date_from:
+        conditions.append(f"{column} >= cast(? as date)")
+        params.append(date_from)
+    if date_to:
+        conditions.append(f"{column} <= cast(? as date)")
+        params.append(date_to)
+    return conditions, params

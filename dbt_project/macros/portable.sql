@@ -56,3 +56,38 @@
 {% macro default__starts_with(string_expr, prefix_expr) -%}
     substring({{ string_expr }}, 1, {{ dbt.length(prefix_expr) }}) = {{ prefix_expr }}
 {%- endmacro %}
+
+{#- The CTEs `entries` and `changes` over webhook POST rows in CTE `from_cte`: one row
+    per change of each entry, with the POST's lineage, the WABA (`entry.id`), the
+    business number (`metadata.display_phone_number`) and the change as JSON text. -#}
+{% macro webhook_changes(from_cte) %}
+entries as (
+    select
+        dt,
+        source_file,
+        line_number,
+        received_at,
+        loaded_at,
+        {{ json_array_elements('raw_line', '$.body.entry') }} as entry
+    from {{ from_cte }}
+),
+
+changes as (
+    select
+        dt,
+        source_file,
+        line_number,
+        received_at,
+        loaded_at,
+        {{ json_string('entry', '$.id') }} as waba_id,
+        {{ json_array_elements('entry', '$.changes') }} as change
+    from entries
+),
+
+business_changes as (
+    select
+        changes.*,
+        {{ json_string('change', '$.value.metadata.display_phone_number') }} as business_number
+    from changes
+)
+{% endmacro %}

@@ -15,40 +15,19 @@ with webhook_logs as (
     {% endif %}
 ),
 
-entries as (
-    select
-        source_file,
-        line_number,
-        received_at,
-        dt,
-        loaded_at,
-        {{ json_array_elements('raw_line', '$.body.entry') }} as entry
-    from webhook_logs
-),
-
-changes as (
-    select
-        source_file,
-        line_number,
-        received_at,
-        dt,
-        loaded_at,
-        {{ json_string('entry', '$.id') }} as waba_id,
-        {{ json_array_elements('entry', '$.changes') }} as change
-    from entries
-),
+{{ webhook_changes('webhook_logs') }},
 
 messages as (
     select
+        dt,
         source_file,
         line_number,
         received_at,
-        dt,
         loaded_at,
         waba_id,
-        {{ json_string('change', '$.value.metadata.display_phone_number') }} as business_number,
+        business_number,
         {{ json_array_elements('change', '$.value.messages') }} as message
-    from changes
+    from business_changes
 ),
 
 parsed as (

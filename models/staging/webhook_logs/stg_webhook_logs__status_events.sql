@@ -15,28 +15,7 @@ with webhook_logs as (
     {% endif %}
 ),
 
-entries as (
-    select
-        dt,
-        source_file,
-        line_number,
-        received_at,
-        loaded_at,
-        {{ json_array_elements('raw_line', '$.body.entry') }} as entry
-    from webhook_logs
-),
-
-changes as (
-    select
-        dt,
-        source_file,
-        line_number,
-        received_at,
-        loaded_at,
-        {{ json_string('entry', '$.id') }} as waba_id,
-        {{ json_array_elements('entry', '$.changes') }} as change
-    from entries
-),
+{{ webhook_changes('webhook_logs') }},
 
 statuses as (
     select
@@ -46,9 +25,9 @@ statuses as (
         received_at,
         loaded_at,
         waba_id,
-        {{ json_string('change', '$.value.metadata.display_phone_number') }} as business_number,
+        business_number,
         {{ json_array_elements('change', '$.value.statuses') }} as status_event
-    from changes
+    from business_changes
 ),
 
 final as (
