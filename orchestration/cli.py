@@ -23,6 +23,41 @@ class UsageError(Exception):
     """Bad usage or unreadable input: exit 2 with this one-line message."""
 
 
+def _existing_warehouse(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env(warehouse=args.warehouse)
+    if not settings.warehouse.exists():
+        raise UsageError(f"warehouse {settings.warehouse} does not exist: run `wa-reports run`")
+    return settings
+
+
+def _existing_serving_copy(args: argparse.Namespace) -> tuple[Settings, Path]:
+    from orchestration.serving import SERVING_DB
+
+    settings = Settings.from_env(warehouse=args.warehouse)
+    path = settings.serving / SERVING_DB
+    if not path.exists():
+        raise UsageError(f"no serving copy at {path}: run `wa-reports run` first")
+    return settings, path
+
+
+def _dbt(*args: str, capture: bool = False) -> subprocess.CompletedProcess:
+    """The dbt installed beside this interpreter, on this project and its profiles."""
+    return subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROFILES_DIR),
+        ],
+        cwd=DBT_PROJECT_DIR,
+        capture_output=capture,
+        text=True,
+        check=False,
+    )
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse, but a usage error is one line that says where to look."""
 
@@ -96,9 +131,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from orchestration.export import export_reports
     from orchestration.warehouse import connect
 
-    settings = Settings.from_env(warehouse=args.warehouse)
-    if not settings.warehouse.exists():
-        raise UsageError(f"warehouse {settings.warehouse} does not exist: run `wa-reports run`")
+    settings = _existing_warehouse(args)
     try:
         with connect(settings.warehouse, read_only=True) as conn:
             written = export_reports(conn, Path(args.out), args.date_from, args.date_to, args.waba)
@@ -117,26 +150,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    settings = Settings.from_env(warehouse=args.warehouse)
-    if not settings.warehouse.exists():
-        raise UsageError(f"warehouse {settings.warehouse} does not exist: run `wa-reports run`")
-    settings.export_env()
-    dbt = Path(sys.executable).parent / "dbt"
-    completed = subprocess.run(
-        [
-            str(dbt),
-            "docs",
-            "generate",
-            "--static",
-            "--quiet",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROFILES_DIR),
-        ],
-        cwd=DBT_PROJECT_DIR,
-        check=False,
-    )
+    _existing_warehouse(args).export_env()
+    completed = _dbt("docs", "generate", "--static", "--quiet")
     if completed.returncode != 0:
         print("dbt docs generate failed: see dbt's message above", file=sys.stderr)
         return EXIT_CHECK_FAILED
@@ -148,20 +163,11 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    import duckdb
+    from orchestration.serving import connect_read_only
 
-    from orchestration.serving import SERVING_DB
-
-    settings = Settings.from_env(warehouse=args.warehouse)
-    path = settings.serving / SERVING_DB
-    if not path.exists():
-        raise UsageError(f"no serving copy at {path}: run `wa-reports run` first")
+    settings, path = _existing_serving_copy(args)
     query = _compile_analysis(args.analysis, settings) if args.analysis else args.query
-    with duckdb.connect() as conn:
-        # Attached as `warehouse`, the name dbt compiles refs to; `use` lets plain
-        # `marts.tabular_report` work too.
-        conn.execute(f"attach '{path}' as warehouse (read_only)")
-        conn.execute("use warehouse")
+    with connect_read_only(path) as conn:
         if query:
             return _run_query(conn, query, args.csv)
         print(f"read-only marts at {path}; end a query with ';', quit with .quit or Ctrl-D")
@@ -187,27 +193,16 @@ def _compile_analysis(name: str, settings: Settings) -> str:
         raise UsageError(f"no analysis {name!r}; choose one of: {', '.join(available)}")
     settings.export_env()
     target_path = DBT_PROJECT_DIR / "target" / "serving"
-    dbt = Path(sys.executable).parent / "dbt"
-    completed = subprocess.run(
-        [
-            str(dbt),
-            "compile",
-            "--quiet",
-            "--target",
-            "serving",
-            "--select",
-            name,
-            "--target-path",
-            str(target_path),
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROFILES_DIR),
-        ],
-        cwd=DBT_PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
+    completed = _dbt(
+        "compile",
+        "--quiet",
+        "--target",
+        "serving",
+        "--select",
+        name,
+        "--target-path",
+        str(target_path),
+        capture=True,
     )
     if completed.returncode != 0:
         raise UsageError(f"dbt could not compile {name}: {completed.stdout.strip()[-300:]}")
@@ -236,13 +231,9 @@ def _run_query(conn, query: str, as_csv: bool) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from orchestration.serving import SERVING_DB
     from orchestration.stakeholder_report import build_report
 
-    settings = Settings.from_env(warehouse=args.warehouse)
-    serving_db = settings.serving / SERVING_DB
-    if not serving_db.exists():
-        raise UsageError(f"no serving copy at {serving_db}: run `wa-reports run` first")
+    _, serving_db = _existing_serving_copy(args)
     charts = build_report(serving_db, Path(args.out), args.date_from, args.date_to)
     print(f"report: {Path(args.out).resolve()} ({len(charts)} charts; opens from disk)")
     return EXIT_OK

@@ -78,3 +78,12 @@ def _remove_old_versions(serving_dir: Path, keep: str) -> None:
     for folder in serving_dir.glob("parquet-*"):
         if folder.name != keep:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def connect_read_only(serving_db: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection with the serving copy attached read-only as `warehouse`,
+    the catalog name dbt compiles refs to; `use` makes plain `marts.tabular_report` work."""
+    conn = duckdb.connect()
+    conn.execute(f"attach '{serving_db}' as warehouse (read_only)")
+    conn.execute("use warehouse")
+    return conn

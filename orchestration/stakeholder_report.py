@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from orchestration.serving import connect_read_only
 from orchestration.warehouse import date_range_filter
 
 FUNNEL = [
@@ -219,9 +219,7 @@ def build_report(
 ) -> list[str]:
     """Write the page; return the ids of the chart divs it holds."""
     where, params = _where("report_date", date_from, date_to)
-    with duckdb.connect() as conn:
-        conn.execute(f"attach '{serving_db}' as serving (read_only)")
-        conn.execute("use serving")
+    with connect_read_only(serving_db) as conn:
         charts = [
             builder(conn, where, params)
             for builder in (
