@@ -18,7 +18,7 @@ from dagster import (
 
 from orchestration import warehouse as warehouse_files
 from orchestration.quality.checks import MODEL_CHECKS, RAW_CHECKS, Check
-from orchestration.resources import WarehouseResource
+from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.settings import Settings
 
 
@@ -28,6 +28,9 @@ def _as_asset_check(check: Check):
         name=check.name,
         description=f"{check.rule} ({check.severity.lower()})",
         blocking=check.severity == "ERROR",
+        # Reading the warehouse file also needs DuckDB's lock: a check must not run
+        # while another run writes it.
+        pool=WAREHOUSE_POOL,
     )
     def _check(
         context: AssetCheckExecutionContext, warehouse: WarehouseResource
