@@ -10,6 +10,9 @@ import argparse
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import NoReturn
@@ -40,22 +43,37 @@ def _existing_serving_copy(args: argparse.Namespace) -> tuple[Settings, Path]:
     return settings, path
 
 
-def _dbt(*args: str, capture: bool = False) -> subprocess.CompletedProcess:
-    """The dbt installed beside this interpreter, on this project and its profiles."""
-    return subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            *args,
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROFILES_DIR),
-        ],
-        cwd=DBT_PROJECT_DIR,
-        capture_output=capture,
-        text=True,
-        check=False,
-    )
+@contextmanager
+def _dbt(*args: str, capture: bool = False) -> Iterator[tuple[subprocess.CompletedProcess, Path]]:
+    """The dbt installed beside this interpreter, on this project and its profiles.
+
+    Each call writes into a target folder of its own (seeded with the project's partial
+    parse state, as dagster-dbt does), so two commands at once never write the same
+    manifest; the folder is removed when the caller is done with what dbt wrote.
+    """
+    shared = DBT_PROJECT_DIR / "target"
+    shared.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="cli-", dir=shared) as folder:
+        target = Path(folder)
+        if (shared / "partial_parse.msgpack").exists():
+            shutil.copyfile(shared / "partial_parse.msgpack", target / "partial_parse.msgpack")
+        completed = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "dbt"),
+                *args,
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROFILES_DIR),
+                "--target-path",
+                str(target),
+            ],
+            cwd=DBT_PROJECT_DIR,
+            capture_output=capture,
+            text=True,
+            check=False,
+        )
+        yield completed, target
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -151,13 +169,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_docs(args: argparse.Namespace) -> int:
     _existing_warehouse(args).export_env()
-    completed = _dbt("docs", "generate", "--static", "--quiet")
-    if completed.returncode != 0:
-        print("dbt docs generate failed: see dbt's message above", file=sys.stderr)
-        return EXIT_CHECK_FAILED
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(DBT_PROJECT_DIR / "target" / "static_index.html", out / "index.html")
+    with _dbt("docs", "generate", "--static", "--quiet") as (completed, target):
+        if completed.returncode != 0:
+            print("dbt docs generate failed: see dbt's message above", file=sys.stderr)
+            return EXIT_CHECK_FAILED
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(target / "static_index.html", out / "index.html")
     print(f"docs site: {(out / 'index.html').resolve()} (open it from disk, no server needed)")
     return EXIT_OK
 
@@ -192,21 +210,12 @@ def _compile_analysis(name: str, settings: Settings) -> str:
     if name not in available:
         raise UsageError(f"no analysis {name!r}; choose one of: {', '.join(available)}")
     settings.export_env()
-    target_path = DBT_PROJECT_DIR / "target" / "serving"
-    completed = _dbt(
-        "compile",
-        "--quiet",
-        "--target",
-        "serving",
-        "--select",
-        name,
-        "--target-path",
-        str(target_path),
-        capture=True,
-    )
-    if completed.returncode != 0:
-        raise UsageError(f"dbt could not compile {name}: {completed.stdout.strip()[-300:]}")
-    return (target_path / "compiled" / "whatsapp_reports" / "analyses" / f"{name}.sql").read_text()
+    compile_analysis = ("compile", "--quiet", "--target", "serving", "--select", name)
+    with _dbt(*compile_analysis, capture=True) as (completed, target):
+        if completed.returncode != 0:
+            raise UsageError(f"dbt could not compile {name}: {completed.stdout.strip()[-300:]}")
+        compiled = target / "compiled" / "whatsapp_reports" / "analyses" / f"{name}.sql"
+        return compiled.read_text()
 
 
 def _run_query(conn, query: str, as_csv: bool) -> int:

@@ -1,5 +1,7 @@
 """The dbt models, seeds and tests as Dagster assets and asset checks."""
 
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from orchestration.dbt_manifest import ensure_manifest
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource, dbt_project
 
 ensure_manifest(dbt_project)
+PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 def with_row_counts(events: list, manifest: dict, warehouse_path: Path) -> Iterator:
@@ -41,9 +44,27 @@ def warehouse_dbt_assets(
         ["build", "--exclude-resource-type", "unit_test"], context=context, raise_on_error=False
     )
     events = list(invocation.stream())
+    keep_partial_parse(invocation.target_path)
+    warehouse.refresh_catalog()  # on Spark, DuckDB views over the tables just written
     yield from with_row_counts(events, invocation.manifest, Path(warehouse.path))
     if not invocation.is_successful():
         raise Failure(description=f"dbt build failed: {failed_nodes(invocation)}")
+
+
+def keep_partial_parse(invocation_target: Path) -> None:
+    """Hand this invocation's partial-parse state to the next one.
+
+    dagster-dbt runs each invocation in a fresh target folder, seeded with the project's
+    `target/partial_parse.msgpack`. dbt rejects that file when the profile differs (the
+    warehouse path is in it), and then parses everything (8-9 s). Copying the file back
+    after a run lets the next run on the same warehouse parse only what changed.
+    """
+    produced = invocation_target / PARTIAL_PARSE
+    if produced.exists():
+        shared = Path(dbt_project.project_dir) / "target" / PARTIAL_PARSE
+        staged = shared.with_name(f".{PARTIAL_PARSE}.{os.getpid()}.tmp")
+        shutil.copyfile(produced, staged)
+        os.replace(staged, shared)
 
 
 def failed_nodes(invocation) -> str:
