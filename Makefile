@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+SPARK_STAMP := $(VENV)/.installed-spark-stamp
 
 export WA_LANDING_DIR ?= data/landing
 export WA_WAREHOUSE ?= data/warehouse.duckdb
@@ -10,7 +11,7 @@ export WA_WAREHOUSE ?= data/warehouse.duckdb
 DEMO_DAYS ?= 7
 DEMO_MESSAGES_PER_DAY ?= 2000
 
-.PHONY: install browser demo test lint dev bench clean
+.PHONY: install install-spark browser demo test test-duckdb test-spark lint dev bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +21,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev,spark]'
+	touch $(SPARK_STAMP)
+
+install-spark: $(SPARK_STAMP)
 
 # Debian's Chromium, for the tests that open the docs site and the report (root on CI).
 browser:
@@ -34,8 +41,16 @@ demo: install
 	$(BIN)/wa-reports report --out data/report.html
 	@$(BIN)/python -m orchestration.demo_summary
 
-test: install browser
-	$(BIN)/pytest
+# Every test: the whole suite on DuckDB, then the end-to-end reports on Spark.
+test: test-duckdb test-spark
+
+test-duckdb: install browser
+	$(BIN)/pytest -n 2 --dist load
+
+# The end-to-end pytest on Spark (a local session): the same hand-made landing folder
+# must give the same CSV bytes as on DuckDB (both equal tests/expected/).
+test-spark: install-spark
+	WA_ENGINE=spark $(BIN)/pytest tests/test_reports_end_to_end.py tests/test_spark_engine.py
 
 # Not part of `make test`: generates ~1M + 3.1M messages and prints wall time and peak RSS.
 bench: install

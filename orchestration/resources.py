@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 from dagster import BetaWarning, ConfigurableResource
 from dagster_dbt import DbtCliResource, DbtProject
 
-from orchestration import warehouse
+from orchestration import lake, warehouse
+from orchestration.ingest.sinks import DuckDBSink, ParquetSink, RawSink
 from orchestration.settings import DBT_PROFILES_DIR, DBT_PROJECT_DIR, Settings
 
 # dagster-dbt and its project preparer call `dbt` by name: make it the one installed
@@ -27,11 +30,16 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROFILES_
 
 
 class WarehouseResource(ConfigurableResource):
-    """The DuckDB file the raw loads and dbt write, and the landing folder they read."""
+    """The DuckDB file the raw loads and dbt write, and the landing folder they read.
+
+    On Spark (`engine="spark"`) the loads and dbt write Parquet under `lake_dir`, and
+    the DuckDB file is a catalog of views over it (orchestration/lake.py)."""
 
     path: str
     landing_dir: str
     serving_dir: str
+    engine: str = "duckdb"
+    lake_dir: str = ""
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         return warehouse.connect(Path(self.path))
@@ -39,6 +47,20 @@ class WarehouseResource(ConfigurableResource):
     @property
     def landing(self) -> Path:
         return Path(self.landing_dir)
+
+    @contextmanager
+    def raw_sink(self) -> Iterator[RawSink]:
+        """Where the loader writes on this engine; on Spark, the views follow."""
+        if self.engine == "spark":
+            yield ParquetSink(Path(self.lake_dir))
+            self.refresh_catalog()
+        else:
+            with self.connect() as conn:
+                yield DuckDBSink(conn)
+
+    def refresh_catalog(self) -> None:
+        if self.engine == "spark":
+            lake.refresh_catalog(Path(self.lake_dir), Path(self.path))
 
 
 def build_resources(settings: Settings) -> dict[str, object]:
@@ -48,6 +70,8 @@ def build_resources(settings: Settings) -> dict[str, object]:
             path=str(settings.warehouse),
             landing_dir=str(settings.landing_dir),
             serving_dir=str(settings.serving),
+            engine=settings.engine,
+            lake_dir=str(settings.lake),
         ),
         "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROFILES_DIR)),
     }

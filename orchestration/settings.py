@@ -16,6 +16,8 @@ DBT_PROFILES_DIR = PROJECT_ROOT / "dbt_project"
 
 DEFAULT_LANDING_DIR = "data/landing"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+# The engine dbt runs the models on: the embedded DuckDB, or Spark (README, "On Spark").
+ENGINES = ("duckdb", "spark")
 # R26: a partition whose quarantined share of lines passes this fails a warning check.
 DEFAULT_QUARANTINE_THRESHOLD = 0.01
 
@@ -26,11 +28,18 @@ class Settings:
     warehouse: Path
     quarantine_threshold: float = DEFAULT_QUARANTINE_THRESHOLD
     serving_dir: Path | None = None
+    engine: str = "duckdb"
 
     @property
     def serving(self) -> Path:
         """The serving copy's folder: `WA_SERVING_DIR`, else `serving/` beside the warehouse."""
         return self.serving_dir or self.warehouse.parent / "serving"
+
+    @property
+    def lake(self) -> Path:
+        """On Spark, the folder of Parquet tables (raw loads and Spark's own warehouse),
+        beside the warehouse file, which then holds DuckDB views over those files."""
+        return self.warehouse.parent / "lake"
 
     @classmethod
     def from_env(
@@ -40,11 +49,15 @@ class Settings:
         wh = warehouse or os.environ.get("WA_WAREHOUSE", DEFAULT_WAREHOUSE)
         threshold = float(os.environ.get("WA_QUARANTINE_THRESHOLD", DEFAULT_QUARANTINE_THRESHOLD))
         serving = os.environ.get("WA_SERVING_DIR")
+        engine = os.environ.get("WA_ENGINE") or "duckdb"
+        if engine not in ENGINES:
+            raise ValueError(f"WA_ENGINE={engine!r}: expected one of {', '.join(ENGINES)}")
         return cls(
             Path(landing).resolve(),
             Path(wh).resolve(),
             threshold,
             Path(serving).resolve() if serving else None,
+            engine,
         )
 
     def export_env(self) -> None:
@@ -52,3 +65,5 @@ class Settings:
         os.environ["WA_LANDING_DIR"] = str(self.landing_dir)
         os.environ["WA_WAREHOUSE"] = str(self.warehouse)
         os.environ["WA_SERVING_DIR"] = str(self.serving)
+        os.environ["WA_ENGINE"] = self.engine
+        os.environ["WA_LAKE_DIR"] = str(self.lake)

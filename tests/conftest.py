@@ -13,14 +13,39 @@ from tests.e2e_landing import build
 
 WA_REPORTS = Path(sys.executable).parent / "wa-reports"
 
+# With the Spark extra installed, Great Expectations imports pyspark, which takes a
+# `__main__` without `__file__` for its own doctest runner and exits the process.
+# pytest-xdist's workers have such a `__main__`: give it a name.
+if not hasattr(sys.modules["__main__"], "__file__"):
+    sys.modules["__main__"].__file__ = "<pytest-xdist worker>"
+
+
+ENGINE = os.environ.get("WA_ENGINE") or "duckdb"  # `make test-spark` sets spark
+
 
 def wa(*args: str) -> subprocess.CompletedProcess:
     """Run the CLI with paths from its arguments only: no WA_* variable leaks in from a
-    test that imported the definitions (they export the paths for dbt)."""
+    test that imported the definitions (they export the paths for dbt). Only the engine
+    the suite runs on is passed on."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WA_")}
+    env["WA_ENGINE"] = ENGINE
     return subprocess.run(
         [str(WA_REPORTS), *args], capture_output=True, text=True, check=False, env=env
     )
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "spark: runs only on the Spark engine (make test-spark)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Spark-only tests are deselected on DuckDB; `make test` runs them in test-spark."""
+    if ENGINE == "spark":
+        return
+    spark_only = [item for item in items if item.get_closest_marker("spark")]
+    if spark_only:
+        config.hook.pytest_deselected(items=spark_only)
+        items[:] = [item for item in items if not item.get_closest_marker("spark")]
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestration import warehouse
+from orchestration import lake, warehouse
 from orchestration.ingest.load import load_log_partition, load_phone_numbers
+from orchestration.ingest.sinks import DuckDBSink, ParquetSink
 from tests.landing_builders import api_line, replaced, status, webhook_line, without, write_lines
 
 DT = "2022-11-25"
@@ -44,7 +45,7 @@ def test_each_kind_of_malformed_api_line_is_quarantined_with_its_reason(tmp_path
         without(good, "template_name"),
     ]
     write_lines(tmp_path / "landing/api_logs/dt=2022-11-25/a.jsonl", lines)
-    result = load_log_partition(conn, tmp_path / "landing", "api_logs", DT)
+    result = load_log_partition(DuckDBSink(conn), tmp_path / "landing", "api_logs", DT)
 
     reasons = [reason for _, _, reason in quarantine(conn)]
     assert reasons[0].startswith("invalid JSON")
@@ -100,7 +101,7 @@ def test_each_kind_of_malformed_webhook_line_is_quarantined_whole(tmp_path, conn
         replaced(good, "received_at", 1669365252),
     ]
     write_lines(tmp_path / "landing/webhook_logs/dt=2022-11-25/w.jsonl.gz", lines)
-    result = load_log_partition(conn, tmp_path / "landing", "webhook_logs", DT)
+    result = load_log_partition(DuckDBSink(conn), tmp_path / "landing", "webhook_logs", DT)
 
     reasons = [reason for _, _, reason in quarantine(conn)]
     assert reasons[0].startswith("invalid JSON")
@@ -120,7 +121,7 @@ def test_the_ledger_reconciles_every_file(tmp_path, conn):
     landing = tmp_path / "landing"
     write_lines(landing / "api_logs/dt=2022-11-25/a.jsonl", [api_line("r1"), "{", api_line("r2")])
     write_lines(landing / "api_logs/dt=2022-11-25/b.jsonl.gz", [api_line("r3"), "[]"])
-    load_log_partition(conn, landing, "api_logs", DT)
+    load_log_partition(DuckDBSink(conn), landing, "api_logs", DT)
     ledger = conn.execute(
         "select source_file, lines_read, lines_loaded, lines_quarantined from raw.load_ledger "
         "order by source_file"
@@ -146,9 +147,9 @@ def test_the_ledger_reconciles_every_file(tmp_path, conn):
 def test_loading_a_partition_twice_changes_nothing(tmp_path, conn):
     landing = tmp_path / "landing"
     write_lines(landing / "api_logs/dt=2022-11-25/a.jsonl", [api_line("r1"), "{"])
-    load_log_partition(conn, landing, "api_logs", DT)
+    load_log_partition(DuckDBSink(conn), landing, "api_logs", DT)
     before = conn.execute("select * from raw.api_logs").fetchall()
-    second = load_log_partition(conn, landing, "api_logs", DT)
+    second = load_log_partition(DuckDBSink(conn), landing, "api_logs", DT)
     assert second.skipped
     assert conn.execute("select * from raw.api_logs").fetchall() == before
     assert conn.execute("select count(*) from raw.quarantine").fetchone() == (1,)
@@ -158,10 +159,10 @@ def test_loading_a_partition_twice_changes_nothing(tmp_path, conn):
 def test_a_changed_file_is_reloaded_without_double_counting(tmp_path, conn):
     landing = tmp_path / "landing"
     path = write_lines(landing / "api_logs/dt=2022-11-25/a.jsonl", [api_line("r1")])
-    load_log_partition(conn, landing, "api_logs", DT)
+    load_log_partition(DuckDBSink(conn), landing, "api_logs", DT)
     write_lines(path, [api_line("r1"), api_line("r2"), "{"])
     os.utime(path, ns=(1, 1))  # a new mtime even on a coarse clock
-    result = load_log_partition(conn, landing, "api_logs", DT)
+    result = load_log_partition(DuckDBSink(conn), landing, "api_logs", DT)
     assert not result.skipped
     assert conn.execute("select count(*) from raw.api_logs").fetchone() == (2,)
     assert conn.execute("select count(*) from raw.quarantine").fetchone() == (1,)
@@ -170,9 +171,9 @@ def test_a_changed_file_is_reloaded_without_double_counting(tmp_path, conn):
 def test_a_late_file_in_a_loaded_partition_is_picked_up(tmp_path, conn):
     landing = tmp_path / "landing"
     write_lines(landing / "api_logs/dt=2022-11-25/a.jsonl", [api_line("r1")])
-    load_log_partition(conn, landing, "api_logs", DT)
+    load_log_partition(DuckDBSink(conn), landing, "api_logs", DT)
     write_lines(landing / "api_logs/dt=2022-11-25/late.jsonl", [api_line("r2")])
-    load_log_partition(conn, landing, "api_logs", DT)
+    load_log_partition(DuckDBSink(conn), landing, "api_logs", DT)
     rows = conn.execute("select source_file from raw.api_logs order by 1").fetchall()
     assert rows == [("api_logs/dt=2022-11-25/a.jsonl",), ("api_logs/dt=2022-11-25/late.jsonl",)]
     assert conn.execute("select count(*) from raw.load_ledger").fetchone() == (2,)
@@ -182,9 +183,9 @@ def test_other_partitions_are_left_alone(tmp_path, conn):
     landing = tmp_path / "landing"
     write_lines(landing / "api_logs/dt=2022-11-25/a.jsonl", [api_line("r1")])
     write_lines(landing / "api_logs/dt=2022-11-26/a.jsonl", [api_line("r2")])
-    load_log_partition(conn, landing, "api_logs", DT)
-    load_log_partition(conn, landing, "api_logs", "2022-11-26")
-    load_log_partition(conn, landing, "api_logs", DT)
+    load_log_partition(DuckDBSink(conn), landing, "api_logs", DT)
+    load_log_partition(DuckDBSink(conn), landing, "api_logs", "2022-11-26")
+    load_log_partition(DuckDBSink(conn), landing, "api_logs", DT)
     assert conn.execute("select count(*) from raw.api_logs").fetchone() == (2,)
 
 
@@ -194,7 +195,7 @@ def test_a_truncated_gzip_file_keeps_its_good_lines_and_reconciles(tmp_path, con
     path.parent.mkdir(parents=True)
     data = gzip.compress(("\n".join(f'{{"n": {i}}}' for i in range(5000)) + "\n").encode())
     path.write_bytes(data[: len(data) // 2])
-    result = load_log_partition(conn, landing, "api_logs", DT)
+    result = load_log_partition(DuckDBSink(conn), landing, "api_logs", DT)
     assert result.lines_read == result.lines_loaded + result.lines_quarantined
     (reason,) = conn.execute(
         "select reason from raw.quarantine where reason like 'file unreadable%'"
@@ -207,7 +208,7 @@ def test_invalid_utf8_is_quarantined_not_crashing(tmp_path, conn):
     path = landing / "api_logs/dt=2022-11-25/bad.jsonl"
     path.parent.mkdir(parents=True)
     path.write_bytes(b'{"request_id": "\xff\xfe"}\n')
-    load_log_partition(conn, landing, "api_logs", DT)
+    load_log_partition(DuckDBSink(conn), landing, "api_logs", DT)
     assert [r for _, _, r in quarantine(conn)] == ["line is not valid UTF-8"]
 
 
@@ -222,7 +223,7 @@ def test_registry_rows_are_validated_and_reloaded_whole(tmp_path, conn):
         "105954558954427,91804927607X,1,Acme Offers,2022-10-01T00:00:00Z\n"
         "only,three,fields\n"
     )
-    result = load_phone_numbers(conn, landing)
+    result = load_phone_numbers(DuckDBSink(conn), landing)
     assert (result.lines_read, result.lines_loaded, result.lines_quarantined) == (4, 1, 3)
     assert [r for _, _, r in quarantine(conn)] == [
         "updated_at is not an ISO-8601 timestamp: 'not-a-date'",
@@ -236,5 +237,50 @@ def test_registry_rows_are_validated_and_reloaded_whole(tmp_path, conn):
         "waba_id,phone_number,phone_number_id,display_name,updated_at\n"
         "105954558954427,918049276070,106540352242922,Acme,2022-11-01T00:00:00Z\n"
     )
-    load_phone_numbers(conn, landing)
+    load_phone_numbers(DuckDBSink(conn), landing)
     assert conn.execute("select count(*) from raw.phone_numbers").fetchone() == (2,)
+
+
+def test_the_parquet_sink_for_spark_holds_what_the_duckdb_sink_holds(tmp_path, conn):
+    """One loader, two sinks: the same landing files, reruns and late file give the
+    same raw rows, quarantine and ledger in the Spark lake as in the DuckDB warehouse."""
+    landing = tmp_path / "landing"
+    write_lines(landing / "api_logs/dt=2022-11-25/a.jsonl", [api_line("r1"), "{", ""])
+    write_lines(landing / "api_logs/dt=2022-11-26/a.jsonl.gz", [api_line("r2")])
+    write_lines(landing / "webhook_logs/dt=2022-11-25/w.jsonl", [webhook_line(), "[]"])
+    (landing / "phone_numbers").mkdir()
+    (landing / "phone_numbers/a.csv").write_text(
+        "waba_id,phone_number,phone_number_id,display_name,updated_at\n"
+        "105954558954427,918049276070,1,Acme,2022-10-01T00:00:00Z\nbad\n"
+    )
+    lake_dir = tmp_path / "lake"
+    sinks = [DuckDBSink(conn), ParquetSink(lake_dir)]
+
+    def load_all() -> None:
+        for sink in sinks:
+            for source, dt in [("api_logs", DT), ("api_logs", "2022-11-26")]:
+                load_log_partition(sink, landing, source, dt)
+            load_log_partition(sink, landing, "webhook_logs", DT)
+            load_phone_numbers(sink, landing)
+
+    load_all()
+    load_all()  # a rerun: skipped by both
+    write_lines(landing / "api_logs/dt=2022-11-25/late.jsonl", [api_line("r3"), "{"])
+    load_all()  # a late file: its partition reloaded by both
+
+    catalog = tmp_path / "catalog.duckdb"
+    lake.refresh_catalog(lake_dir, catalog)
+    tables = {
+        "api_logs": "dt, source_file, line_number, received_at, raw_line",
+        "webhook_logs": "dt, source_file, line_number, received_at, raw_line",
+        "phone_numbers": "source_file, line_number, waba_id, phone_number, updated_at",
+        "quarantine": "source, dt, source_file, line_number, reason, raw_line",
+        "load_ledger": "source, dt, source_file, file_bytes, lines_read, lines_quarantined",
+    }
+    with warehouse.connect(catalog, read_only=True) as views:
+        for table, columns in tables.items():
+            query = f"select {columns} from raw.{table} order by all"
+            in_duckdb = conn.execute(query).fetchall()
+            assert in_duckdb, table
+            assert views.execute(query).fetchall() == in_duckdb, table
+    assert (lake_dir / "raw/api_logs/dt=2022-11-25/api_logs.parquet").is_file()

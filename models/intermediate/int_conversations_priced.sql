@@ -71,13 +71,14 @@ ranked as (
         with_rule.*,
         case
             when is_opened and is_free_tier_eligible
-                then row_number() over (
+                -- row_number() is a bigint on DuckDB, an int on Spark: one type for both.
+                then cast(row_number() over (
                     partition by
                         waba_id,
                         opened_month,
                         case when is_opened and is_free_tier_eligible then 1 else 0 end
                     order by opened_at, conversation_id
-                )
+                ) as {{ dbt.type_bigint() }})
         end as free_tier_rank
     from with_rule
 ),

@@ -43,11 +43,11 @@ def _log_source_asset(source: str, description: str):
     def _load(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         started = time.monotonic()
         results = []
-        with warehouse.connect() as conn:
+        with warehouse.raw_sink() as sink:
             for dt in context.partition_keys:
                 if not landing.partition_dir(warehouse.landing, source, dt).is_dir():
                     continue  # no folder for that day: nothing to load, nothing to remove
-                result = load_log_partition(conn, warehouse.landing, source, dt)
+                result = load_log_partition(sink, warehouse.landing, source, dt)
                 context.log.info(
                     f"raw.{source} dt={dt}: {result.lines_read} read, {result.lines_loaded} "
                     f"loaded, {result.lines_quarantined} quarantined"
@@ -79,6 +79,6 @@ def phone_numbers(
     context: AssetExecutionContext, warehouse: WarehouseResource
 ) -> MaterializeResult:
     started = time.monotonic()
-    with warehouse.connect() as conn:
-        result = load_phone_numbers(conn, warehouse.landing)
+    with warehouse.raw_sink() as sink:
+        result = load_phone_numbers(sink, warehouse.landing)
     return MaterializeResult(metadata=_metadata([result], time.monotonic() - started))

@@ -1,7 +1,8 @@
 """Load landing files into the `raw` schema (R26-R28).
 
 A partition (`source`, `dt`) is the unit of loading. Loading it replaces every row it
-loaded before, in one transaction, so a rerun changes nothing and a file that arrived
+loaded before, at once (ingest/sinks.py: one transaction on DuckDB, renamed files in
+the Spark lake), so a rerun changes nothing and a file that arrived
 late in an already loaded folder is picked up. A partition whose files have not
 changed since the last load (same names, sizes and modification times) is skipped.
 
@@ -19,18 +20,17 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import orjson
 import pandas as pd
 
 from orchestration import landing
+from orchestration.ingest.sinks import RawSink
 from orchestration.ingest.validate import (
     Invalid,
     parse_iso_utc,
     validate_api_line,
     validate_webhook_line,
 )
-from orchestration.warehouse import ensure_raw_schema
 
 VALIDATORS: dict[str, Callable[[Any], datetime]] = {
     "api_logs": validate_api_line,
@@ -84,14 +84,8 @@ def _fingerprint(landing_dir: Path, paths: list[Path]) -> list[FileLoad]:
     return loads
 
 
-def _unchanged(
-    conn: duckdb.DuckDBPyConnection, source: str, dt: str | None, files: list[FileLoad]
-) -> bool:
-    rows = conn.execute(
-        "select source_file, file_bytes, file_mtime_ns from raw.load_ledger "
-        "where source = ? and dt is not distinct from ? order by source_file",
-        [source, dt],
-    ).fetchall()
+def _unchanged(sink: RawSink, source: str, dt: str | None, files: list[FileLoad]) -> bool:
+    rows = sink.ledger(source, dt)
     current = sorted((f.source_file, f.file_bytes, f.file_mtime_ns) for f in files)
     return bool(rows) and rows == current
 
@@ -137,15 +131,8 @@ def _parse_log_file(
         bad.append((load.source_file, load.lines_read, f"file unreadable: {exc}", ""))
 
 
-def _append(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    if len(frame):
-        conn.register("incoming_frame", frame)
-        conn.execute(f"insert into {table} by name select * from incoming_frame")
-        conn.unregister("incoming_frame")
-
-
 def _replace_partition(
-    conn: duckdb.DuckDBPyConnection,
+    sink: RawSink,
     source: str,
     dt: str | None,
     files: list[FileLoad],
@@ -179,32 +166,14 @@ def _replace_partition(
             "lines_quarantined",
         ],
     ).assign(source=source, dt=dt_value, loaded_at=loaded_at)
-    same_partition = "source = ? and dt is not distinct from ?"
-    conn.execute("begin transaction")
-    try:
-        if dt_value is None:
-            conn.execute(f"delete from {table}")
-        else:
-            conn.execute(f"delete from {table} where dt = ?", [dt_value])
-        conn.execute(f"delete from raw.quarantine where {same_partition}", [source, dt_value])
-        conn.execute(f"delete from raw.load_ledger where {same_partition}", [source, dt_value])
-        _append(conn, table, rows)
-        _append(conn, "raw.quarantine", quarantine)
-        _append(conn, "raw.load_ledger", ledger)
-        conn.execute("commit")
-    except Exception:
-        conn.execute("rollback")
-        raise
+    sink.replace_partition(source, dt, table, rows, quarantine, ledger)
 
 
-def load_log_partition(
-    conn: duckdb.DuckDBPyConnection, landing_dir: Path, source: str, dt: str
-) -> LoadResult:
+def load_log_partition(sink: RawSink, landing_dir: Path, source: str, dt: str) -> LoadResult:
     """Load every file of `<landing>/<source>/dt=<dt>/` into `raw.<source>`."""
-    ensure_raw_schema(conn)
     files = _fingerprint(landing_dir, landing.log_files(landing_dir, source, dt))
     result = LoadResult(source, dt, files)
-    if _unchanged(conn, source, dt, files):
+    if _unchanged(sink, source, dt, files):
         result.skipped = True
         return result
     good: list[tuple] = []
@@ -217,7 +186,7 @@ def load_log_partition(
     rows = pd.DataFrame(good, columns=["source_file", "line_number", "received_at", "raw_line"])
     rows.insert(0, "dt", date.fromisoformat(dt))
     rows["loaded_at"] = loaded_at
-    _replace_partition(conn, source, dt, files, f"raw.{source}", rows, bad, loaded_at)
+    _replace_partition(sink, source, dt, files, source, rows, bad, loaded_at)
     return result
 
 
@@ -267,13 +236,12 @@ def _parse_registry_file(path: Path, load: FileLoad, good: list[tuple], bad: lis
         load.lines_loaded += 1
 
 
-def load_phone_numbers(conn: duckdb.DuckDBPyConnection, landing_dir: Path) -> LoadResult:
+def load_phone_numbers(sink: RawSink, landing_dir: Path) -> LoadResult:
     """Load every registry snapshot into `raw.phone_numbers` (replaced whole)."""
-    ensure_raw_schema(conn)
     source = landing.PHONE_NUMBERS
     files = _fingerprint(landing_dir, landing.registry_files(landing_dir))
     result = LoadResult(source, None, files)
-    if _unchanged(conn, source, None, files):
+    if _unchanged(sink, source, None, files):
         result.skipped = True
         return result
     good: list[tuple] = []
@@ -283,5 +251,5 @@ def load_phone_numbers(conn: duckdb.DuckDBPyConnection, landing_dir: Path) -> Lo
     loaded_at = _now()
     rows = pd.DataFrame(good, columns=["source_file", "line_number", *REGISTRY_COLUMNS, "raw_line"])
     rows["loaded_at"] = loaded_at
-    _replace_partition(conn, source, None, files, "raw.phone_numbers", rows, bad, loaded_at)
+    _replace_partition(sink, source, None, files, "phone_numbers", rows, bad, loaded_at)
     return result

@@ -1,0 +1,124 @@
+"""Where the loader writes: one loader, two sinks, chosen by the engine.
+
+- `DuckDBSink`: the `raw` schema of the warehouse file. A partition is replaced in one
+  transaction.
+- `ParquetSink` (Spark): Parquet files under `<lake>/raw/<table>/dt=<dt>/`, the layout
+  Spark reads as a table partitioned by `dt` (the `dt` value lives in the folder name,
+  not in the file). Each partition of each source is one file per table, written under
+  a hidden temporary name and renamed into place, so a reader sees the old file or the
+  new one. The ledger file is renamed last: a load that dies half-way has no ledger
+  entry and is redone by the next run.
+
+Both sinks take rows typed by the same DDL (`warehouse.RAW_DDL`).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+import pandas as pd
+
+from orchestration import lake
+from orchestration.warehouse import ensure_raw_schema
+
+Fingerprint = tuple[str, int, int]  # (source_file, file_bytes, file_mtime_ns)
+
+
+class RawSink(Protocol):
+    def ledger(self, source: str, dt: str | None) -> list[Fingerprint]:
+        """The files the last load of this partition read, sorted by file."""
+
+    def replace_partition(
+        self,
+        source: str,
+        dt: str | None,
+        table: str,
+        rows: pd.DataFrame,
+        quarantine: pd.DataFrame,
+        ledger: pd.DataFrame,
+    ) -> None:
+        """Replace everything the partition loaded before with these rows."""
+
+
+LEDGER_QUERY = (
+    "select source_file, file_bytes, file_mtime_ns from raw.load_ledger "
+    "where source = ? and dt is not distinct from ? order by source_file"
+)
+
+
+def _append(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    if len(frame):
+        conn.register("incoming_frame", frame)
+        conn.execute(f"insert into raw.{table} by name select * from incoming_frame")
+        conn.unregister("incoming_frame")
+
+
+class DuckDBSink:
+    def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
+        self.conn = conn
+        ensure_raw_schema(conn)
+
+    def ledger(self, source: str, dt: str | None) -> list[Fingerprint]:
+        dt_value = date.fromisoformat(dt) if dt else None
+        return self.conn.execute(LEDGER_QUERY, [source, dt_value]).fetchall()
+
+    def replace_partition(self, source, dt, table, rows, quarantine, ledger) -> None:
+        conn = self.conn
+        dt_value = date.fromisoformat(dt) if dt else None
+        same_partition = "source = ? and dt is not distinct from ?"
+        conn.execute("begin transaction")
+        try:
+            if dt_value is None:
+                conn.execute(f"delete from raw.{table}")
+            else:
+                conn.execute(f"delete from raw.{table} where dt = ?", [dt_value])
+            conn.execute(f"delete from raw.quarantine where {same_partition}", [source, dt_value])
+            conn.execute(f"delete from raw.load_ledger where {same_partition}", [source, dt_value])
+            _append(conn, table, rows)
+            _append(conn, "quarantine", quarantine)
+            _append(conn, "load_ledger", ledger)
+            conn.execute("commit")
+        except Exception:
+            conn.execute("rollback")
+            raise
+
+
+class ParquetSink:
+    def __init__(self, lake_dir: Path) -> None:
+        self.lake_dir = lake_dir
+        # Typed staging tables (the same DDL as the DuckDB sink) that the frames pass
+        # through on their way to Parquet.
+        self.conn = duckdb.connect()
+        ensure_raw_schema(self.conn)
+
+    def ledger(self, source: str, dt: str | None) -> list[Fingerprint]:
+        path = lake.raw_file(self.lake_dir, "load_ledger", dt, source)
+        if not path.exists():
+            return []
+        return self.conn.execute(
+            "select source_file, file_bytes, file_mtime_ns from read_parquet(?) "
+            "order by source_file",
+            [str(path)],
+        ).fetchall()
+
+    def replace_partition(self, source, dt, table, rows, quarantine, ledger) -> None:
+        # The data table's file is named after the table: one source per table.
+        self._write(table, dt, table, rows)
+        self._write("quarantine", dt, source, quarantine)
+        self._write("load_ledger", dt, source, ledger)
+
+    def _write(self, table: str, dt: str | None, name: str, frame: pd.DataFrame) -> None:
+        conn = self.conn
+        conn.execute(f"delete from raw.{table}")
+        _append(conn, table, frame)
+        target = lake.raw_file(self.lake_dir, table, dt, name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staged = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        partitioned = table != "phone_numbers"
+        columns = "* exclude (dt)" if partitioned else "*"
+        conn.execute(f"copy (select {columns} from raw.{table}) to '{staged}' (format parquet)")
+        os.replace(staged, target)
