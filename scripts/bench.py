@@ -5,7 +5,10 @@
 2. Incremental: `--history-days` days of history (default 30) run first, then the next
    day run on top of them, beside the same day built alone in a fresh warehouse.
 
-Each `wa-reports` call is its own process; peak RSS is its maximum resident set size.
+Each `wa-reports` call is its own process; peak RSS is the largest resident set of that
+process and the processes it waited for (dbt, the loader's parse workers), one at a time,
+as GNU time reports it. The per-asset and per-model lines of the full and the
+incremental run are kept in `<root>/full-run.txt` and `<root>/incremental-run.txt`.
 Figures go to stdout; copy them into the README with the machine they came from.
 """
 
@@ -24,8 +27,9 @@ from pathlib import Path
 BIN = Path(sys.executable).parent
 
 
-def timed(*args: str) -> tuple[float, float]:
-    """Run a wa-reports command; return (wall seconds, peak RSS in GB)."""
+def timed(*args: str, log: Path | None = None) -> tuple[float, float]:
+    """Run a wa-reports command; return (wall seconds, peak RSS in GB). Its per-asset and
+    per-model lines (where the time goes) are kept in `log`."""
     started = time.monotonic()
     completed = subprocess.run(
         ["/usr/bin/time", "-f", "%M", str(BIN / "wa-reports"), *args],
@@ -34,6 +38,8 @@ def timed(*args: str) -> tuple[float, float]:
         check=False,
     )
     wall = time.monotonic() - started
+    if log:
+        log.write_text(completed.stdout)
     if completed.returncode not in (0, 1):
         sys.exit(
             f"wa-reports {args[0]} failed:\n{completed.stdout[-2000:]}{completed.stderr[-2000:]}"
@@ -88,6 +94,7 @@ def main() -> None:
         str(landing),
         "--warehouse",
         str(root / "full-warehouse" / "w.duckdb"),
+        log=root / "full-run.txt",
     )
     messages = args.days * args.messages_per_day
     print(f"full run, {messages:,} messages: {wall:.1f} s wall, {rss:.2f} GB peak RSS")
@@ -114,6 +121,7 @@ def main() -> None:
         new_day,
         "--to",
         new_day,
+        log=root / "incremental-run.txt",
     )
     shutil.rmtree(root / "alone-warehouse", ignore_errors=True)
     alone_wall, alone_rss = timed(

@@ -11,7 +11,7 @@ from dagster import (
 )
 
 from orchestration import landing
-from orchestration.ingest.load import LoadResult, load_log_partition, load_phone_numbers
+from orchestration.ingest.load import LoadResult, load_log_partitions, load_phone_numbers
 from orchestration.partitions import daily_partitions
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 
@@ -43,13 +43,16 @@ def _log_source_asset(source: str, description: str):
     def _load(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         started = time.monotonic()
         results = []
+        # A day with no folder: nothing to load, nothing to remove.
+        days = [
+            dt
+            for dt in context.partition_keys
+            if landing.partition_dir(warehouse.landing, source, dt).is_dir()
+        ]
         with warehouse.raw_sink() as sink:
-            for dt in context.partition_keys:
-                if not landing.partition_dir(warehouse.landing, source, dt).is_dir():
-                    continue  # no folder for that day: nothing to load, nothing to remove
-                result = load_log_partition(sink, warehouse.landing, source, dt)
+            for result in load_log_partitions(sink, warehouse.landing, source, days):
                 context.log.info(
-                    f"raw.{source} dt={dt}: {result.lines_read} read, {result.lines_loaded} "
+                    f"raw.{source} dt={result.dt}: {result.lines_read} read, {result.lines_loaded} "
                     f"loaded, {result.lines_quarantined} quarantined"
                     + (" (unchanged, skipped)" if result.skipped else "")
                 )

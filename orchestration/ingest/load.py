@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -38,6 +42,9 @@ VALIDATORS: dict[str, Callable[[Any], datetime]] = {
 }
 REGISTRY_COLUMNS = ["waba_id", "phone_number", "phone_number_id", "display_name", "updated_at"]
 MAX_RAW_CHARS = 100_000  # a quarantined line longer than this is kept truncated
+# Workers are forked: they only read files and return rows, and fork needs no
+# re-import of the caller's main module (which a pytest-xdist worker does not have).
+_FORK = multiprocessing.get_context("fork")
 
 
 @dataclass
@@ -169,24 +176,89 @@ def _replace_partition(
     sink.replace_partition(source, dt, table, rows, quarantine, ledger)
 
 
-def load_log_partition(sink: RawSink, landing_dir: Path, source: str, dt: str) -> LoadResult:
-    """Load every file of `<landing>/<source>/dt=<dt>/` into `raw.<source>`."""
-    files = _fingerprint(landing_dir, landing.log_files(landing_dir, source, dt))
-    result = LoadResult(source, dt, files)
-    if _unchanged(sink, source, dt, files):
-        result.skipped = True
-        return result
+def _parse_file_task(
+    landing_dir: Path, source: str, file_load: FileLoad
+) -> tuple[FileLoad, list[tuple], list[tuple]]:
+    """One file's parse, runnable in a worker process: its counts, rows and rejects."""
     good: list[tuple] = []
     bad: list[tuple] = []
-    for file_load in files:
-        _parse_log_file(
-            landing_dir / file_load.source_file, VALIDATORS[source], file_load, good, bad
-        )
+    _parse_log_file(landing_dir / file_load.source_file, VALIDATORS[source], file_load, good, bad)
+    return file_load, good, bad
+
+
+def load_worker_count() -> int:
+    """Processes that parse files at once: `WA_LOAD_WORKERS`, else one per core (max 4)."""
+    configured = os.environ.get("WA_LOAD_WORKERS")
+    return max(1, int(configured) if configured else min(4, os.cpu_count() or 1))
+
+
+def load_log_partitions(
+    sink: RawSink, landing_dir: Path, source: str, dts: list[str], workers: int | None = None
+) -> Iterator[LoadResult]:
+    """Load the partitions `dts` of `source`, one after the other, each as
+    `load_log_partition` does; the files of changed partitions are parsed by `workers`
+    processes at once (validation is CPU-bound Python), and each partition is written
+    as soon as all of its files are parsed."""
+    workers = workers or load_worker_count()
+    pool = ProcessPoolExecutor(workers, mp_context=_FORK) if workers > 1 else None
+    in_flight: deque[tuple[LoadResult, list[Future]]] = deque()
+
+    def start(dt: str) -> None:
+        files = _fingerprint(landing_dir, landing.log_files(landing_dir, source, dt))
+        result = LoadResult(source, dt, files)
+        tasks: list[Future] = []
+        if _unchanged(sink, source, dt, files):
+            result.skipped = True
+        else:
+            for f in files:
+                if pool:
+                    tasks.append(pool.submit(_parse_file_task, landing_dir, source, f))
+                else:
+                    tasks.append(_done(_parse_file_task(landing_dir, source, f)))
+        in_flight.append((result, tasks))
+
+    try:
+        for dt in dts:
+            # Parse ahead by at most one partition per worker: memory stays bounded.
+            while len(in_flight) > workers:
+                yield _finish(sink, *in_flight.popleft())
+            start(dt)
+        while in_flight:
+            yield _finish(sink, *in_flight.popleft())
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
+
+
+def _finish(sink: RawSink, result: LoadResult, tasks: list[Future]) -> LoadResult:
+    if not result.skipped:
+        _write_parsed(sink, result, [task.result() for task in tasks])
+    return result
+
+
+def _done(value) -> Future:
+    future: Future = Future()
+    future.set_result(value)
+    return future
+
+
+def _write_parsed(
+    sink: RawSink, result: LoadResult, parsed: list[tuple[FileLoad, list[tuple], list[tuple]]]
+) -> None:
+    result.files = [file_load for file_load, _, _ in parsed]
+    good = [row for _, rows, _ in parsed for row in rows]
+    bad = [row for _, _, rows in parsed for row in rows]
     loaded_at = _now()
     rows = pd.DataFrame(good, columns=["source_file", "line_number", "received_at", "raw_line"])
-    rows.insert(0, "dt", date.fromisoformat(dt))
+    rows.insert(0, "dt", date.fromisoformat(result.dt))
     rows["loaded_at"] = loaded_at
-    _replace_partition(sink, source, dt, files, source, rows, bad, loaded_at)
+    source = result.source
+    _replace_partition(sink, source, result.dt, result.files, source, rows, bad, loaded_at)
+
+
+def load_log_partition(sink: RawSink, landing_dir: Path, source: str, dt: str) -> LoadResult:
+    """Load every file of `<landing>/<source>/dt=<dt>/` into `raw.<source>`."""
+    (result,) = load_log_partitions(sink, landing_dir, source, [dt], workers=1)
     return result
 
 
