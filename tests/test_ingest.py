@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from orchestration import lake, warehouse
-from orchestration.ingest.load import load_log_partition, load_phone_numbers
+from orchestration.ingest.load import load_log_partition, load_log_partitions, load_phone_numbers
 from orchestration.ingest.sinks import DuckDBSink, ParquetSink
 from tests.landing_builders import api_line, replaced, status, webhook_line, without, write_lines
 
@@ -284,3 +284,27 @@ def test_the_parquet_sink_for_spark_holds_what_the_duckdb_sink_holds(tmp_path, c
             assert in_duckdb, table
             assert views.execute(query).fetchall() == in_duckdb, table
     assert (lake_dir / "raw/api_logs/dt=2022-11-25/api_logs.parquet").is_file()
+
+
+def test_parse_workers_load_what_one_process_loads(tmp_path):
+    """Files parsed in worker processes, several partitions ahead: the same rows, the
+    same quarantine and one result per partition, in order, as a single process."""
+    landing = tmp_path / "landing"
+    days = ["2022-11-24", "2022-11-25", "2022-11-26", "2022-11-27"]
+    for n, dt in enumerate(days):
+        write_lines(landing / f"api_logs/dt={dt}/a.jsonl", [api_line(f"r{n}a"), "{"])
+        write_lines(landing / f"api_logs/dt={dt}/b.jsonl.gz", [api_line(f"r{n}b")])
+    tables = {}
+    for workers in (1, 2):
+        with warehouse.connect(tmp_path / f"w{workers}.duckdb") as conn:
+            sink = DuckDBSink(conn)
+            results = list(load_log_partitions(sink, landing, "api_logs", days, workers))
+            assert [(r.dt, r.lines_read, r.lines_quarantined) for r in results] == [
+                (dt, 3, 1) for dt in days
+            ]
+            tables[workers] = [
+                conn.execute(f"select * exclude (loaded_at) from raw.{t} order by all").fetchall()
+                for t in ("api_logs", "quarantine", "load_ledger")
+            ]
+    assert tables[2] == tables[1]
+    assert len(tables[1][0]) == 8
