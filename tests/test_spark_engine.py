@@ -90,3 +90,43 @@ def test_a_late_file_in_an_old_partition_overwrites_that_partition_on_spark(e2e_
         }
     finally:
         late.unlink(missing_ok=True)
+
+
+def test_a_reloaded_partition_left_without_rows_is_emptied_on_spark(e2e_run, lake):
+    """Dynamic partition overwrite writes nothing for a dt with no rows; the pre-hook
+    drops the reloaded partitions first, so the old rows of that day go too."""
+    folder = e2e_run["landing"] / "webhook_logs" / "dt=2022-11-28"
+    originals = {path: path.read_bytes() for path in folder.iterdir()}
+    events_per_day = "select dt, count(*) from staging.stg_webhook_logs__status_events group by dt"
+    with duckdb.connect(str(e2e_run["warehouse"]), read_only=True) as conn:
+        before = dict(conn.execute(events_per_day).fetchall())
+    day = date(2022, 11, 28)
+    assert before[day] > 0
+    try:
+        for path in originals:
+            path.unlink()
+        (folder / "only-bad.jsonl").write_text('{"received_at": "2022-11-28T\n')
+        run = wa(
+            "run",
+            "--landing-dir",
+            str(e2e_run["landing"]),
+            "--warehouse",
+            str(e2e_run["warehouse"]),
+            "--from",
+            "2022-11-28",
+            "--to",
+            "2022-11-28",
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+        with duckdb.connect(str(e2e_run["warehouse"]), read_only=True) as conn:
+            after = dict(conn.execute(events_per_day).fetchall())
+            quarantined = conn.execute(
+                "select count(*) from raw.quarantine where dt = date '2022-11-28'"
+            ).fetchone()
+        assert day not in after
+        assert after == {d: n for d, n in before.items() if d != day}
+        assert quarantined == (1,)
+    finally:
+        (folder / "only-bad.jsonl").unlink(missing_ok=True)
+        for path, content in originals.items():
+            path.write_bytes(content)

@@ -5,8 +5,10 @@
     replaces a partition whole, so replacing the same partitions here keeps a rerun, a
     late file and any order of loads equivalent to a full refresh.
 
-    DuckDB: delete the partitions in a pre-hook, then append them. Engines with
-    partition overwrite (Spark: insert_overwrite partitioned by dt) need no delete.
+    DuckDB: delete the partitions in a pre-hook, then append them. Spark: drop the
+    partitions in the pre-hook, then insert_overwrite partitioned by dt. Dynamic
+    partition overwrite alone would leave the old rows of a reloaded partition that now
+    yields no row (a day whose every line became invalid); the drop removes them.
 -#}
 
 {#- The dt values (as text) of `ledger_source` loaded after this model's newest row. -#}
@@ -47,6 +49,15 @@
     {{ return(adapter.dispatch('clear_reloaded_partitions', 'whatsapp_reports')(ledger_source)) }}
 {% endmacro %}
 {% macro default__clear_reloaded_partitions(ledger_source) %}{% endmacro %}
+{% macro spark__clear_reloaded_partitions(ledger_source) %}
+    {%- set partitions = reloaded_partitions(ledger_source) if is_incremental() else [] -%}
+    {%- if partitions -%}
+        alter table {{ this }} drop if exists
+        {% for dt in partitions -%}
+            partition (dt = '{{ dt }}'){{ ", " if not loop.last }}
+        {%- endfor %}
+    {%- endif -%}
+{% endmacro %}
 {% macro duckdb__clear_reloaded_partitions(ledger_source) %}
     {%- if is_incremental() -%}
         delete from {{ this }} where {{ in_reloaded_partitions(ledger_source) }}
