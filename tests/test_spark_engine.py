@@ -8,7 +8,11 @@ and a warehouse file that holds only views over them. Selected only on Spark
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -17,6 +21,7 @@ from tests.conftest import wa
 
 pytestmark = pytest.mark.spark
 RECIPIENTS_PER_DAY = "select dt, count(*) from staging.stg_api_logs__request_recipients group by dt"
+EVENTS_PER_DAY = "select dt, count(*) from staging.stg_webhook_logs__status_events group by dt"
 
 
 @pytest.fixture(scope="module")
@@ -52,81 +57,66 @@ def test_the_models_are_spark_tables_and_the_warehouse_file_only_views_over_them
     assert "spark-warehouse/marts.db/summary_sessions" in marts["summary_sessions"]
 
 
-def test_a_late_file_in_an_old_partition_overwrites_that_partition_on_spark(e2e_run, lake):
-    """insert_overwrite of the reloaded dt only: the rerun equals the first run."""
-    late = e2e_run["landing"] / "api_logs" / "dt=2022-11-26" / "part-late.jsonl"
-    original = e2e_run["landing"] / "api_logs" / "dt=2022-11-26"
-    first_file = sorted(original.glob("*.jsonl"))[0]
-    late.write_bytes(first_file.read_bytes())  # the same requests logged a second time
-    with duckdb.connect(str(e2e_run["warehouse"]), read_only=True) as conn:
-        before = dict(conn.execute(RECIPIENTS_PER_DAY).fetchall())
-    try:
-        run = wa(
-            "run",
-            "--landing-dir",
-            str(e2e_run["landing"]),
-            "--warehouse",
-            str(e2e_run["warehouse"]),
-            "--from",
-            "2022-11-26",
-            "--to",
-            "2022-11-26",
-        )
-        assert run.returncode == 0, run.stdout + run.stderr
-        out = e2e_run["root"] / "out-after-late-file"
-        assert (
-            wa("export", "--warehouse", str(e2e_run["warehouse"]), "--out", str(out)).returncode
-            == 0
-        )
-        for name in ("tabular_report.csv", "summary_messages.csv", "summary_sessions.csv"):
-            assert (out / name).read_bytes() == (e2e_run["root"] / "out" / name).read_bytes()
-        with duckdb.connect(str(e2e_run["warehouse"]), read_only=True) as conn:
-            after = dict(conn.execute(RECIPIENTS_PER_DAY).fetchall())
-        # The reloaded day holds each recipient twice now; every other day is untouched.
-        day = date(2022, 11, 26)
-        assert after[day] == 2 * before[day] > 0
-        assert {d: n for d, n in after.items() if d != day} == {
-            d: n for d, n in before.items() if d != day
-        }
-    finally:
-        late.unlink(missing_ok=True)
+def test_a_rerun_overwrites_exactly_the_reloaded_partitions_on_spark(e2e_run, lake, tmp_path):
+    """One rerun of 2022-11-26..28 after two landing changes: a late file in 2022-11-26
+    (the same requests logged again) and a 2022-11-28 whose only line is now invalid.
 
-
-def test_a_reloaded_partition_left_without_rows_is_emptied_on_spark(e2e_run, lake):
-    """Dynamic partition overwrite writes nothing for a dt with no rows; the pre-hook
-    drops the reloaded partitions first, so the old rows of that day go too."""
-    folder = e2e_run["landing"] / "webhook_logs" / "dt=2022-11-28"
-    originals = {path: path.read_bytes() for path in folder.iterdir()}
-    events_per_day = "select dt, count(*) from staging.stg_webhook_logs__status_events group by dt"
+    insert_overwrite replaces exactly the reloaded partitions: the requests of 11-26
+    appear twice, the status events of 11-28 are gone (the pre-hook dropped the
+    partition; dynamic overwrite alone writes nothing for a dt with no rows), every
+    other day is untouched, and the reports equal DuckDB's on the same landing files.
+    """
+    landing = e2e_run["landing"]
+    api_day = landing / "api_logs" / "dt=2022-11-26"
+    late = api_day / "part-late.jsonl"
+    hooks_day = landing / "webhook_logs" / "dt=2022-11-28"
+    originals = {path: path.read_bytes() for path in hooks_day.iterdir()}
     with duckdb.connect(str(e2e_run["warehouse"]), read_only=True) as conn:
-        before = dict(conn.execute(events_per_day).fetchall())
-    day = date(2022, 11, 28)
-    assert before[day] > 0
+        recipients_before = dict(conn.execute(RECIPIENTS_PER_DAY).fetchall())
+        events_before = dict(conn.execute(EVENTS_PER_DAY).fetchall())
+    late_day, empty_day = date(2022, 11, 26), date(2022, 11, 28)
+    assert recipients_before[late_day] > 0 and events_before[empty_day] > 0
     try:
+        late.write_bytes(sorted(api_day.glob("*.jsonl"))[0].read_bytes())
         for path in originals:
             path.unlink()
-        (folder / "only-bad.jsonl").write_text('{"received_at": "2022-11-28T\n')
+        (hooks_day / "only-bad.jsonl").write_text('{"received_at": "2022-11-28T\n')
+        rerun = ("--from", "2022-11-26", "--to", "2022-11-28")
         run = wa(
-            "run",
-            "--landing-dir",
-            str(e2e_run["landing"]),
-            "--warehouse",
-            str(e2e_run["warehouse"]),
-            "--from",
-            "2022-11-28",
-            "--to",
-            "2022-11-28",
+            "run", "--landing-dir", str(landing), "--warehouse", str(e2e_run["warehouse"]), *rerun
         )
         assert run.returncode == 0, run.stdout + run.stderr
         with duckdb.connect(str(e2e_run["warehouse"]), read_only=True) as conn:
-            after = dict(conn.execute(events_per_day).fetchall())
-            quarantined = conn.execute(
-                "select count(*) from raw.quarantine where dt = date '2022-11-28'"
-            ).fetchone()
-        assert day not in after
-        assert after == {d: n for d, n in before.items() if d != day}
-        assert quarantined == (1,)
+            recipients = dict(conn.execute(RECIPIENTS_PER_DAY).fetchall())
+            events = dict(conn.execute(EVENTS_PER_DAY).fetchall())
+        assert recipients[late_day] == 2 * recipients_before[late_day]
+        assert without(recipients, late_day) == without(recipients_before, late_day)
+        assert empty_day not in events
+        assert events == without(events_before, empty_day)
+
+        on_duckdb = tmp_path / "duckdb.duckdb"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WA_")}
+        cli = str(Path(sys.executable).parent / "wa-reports")
+        for args in (
+            ["run", "--landing-dir", str(landing), "--warehouse", str(on_duckdb)],
+            ["export", "--warehouse", str(on_duckdb), "--out", str(tmp_path / "duckdb")],
+        ):
+            done = subprocess.run([cli, *args], env=env, capture_output=True, text=True)
+            assert done.returncode == 0, done.stdout + done.stderr
+        exported = wa(
+            "export", "--warehouse", str(e2e_run["warehouse"]), "--out", str(tmp_path / "spark")
+        )
+        assert exported.returncode == 0, exported.stderr
+        for name in ("tabular_report.csv", "summary_messages.csv", "summary_sessions.csv"):
+            assert (tmp_path / "spark" / name).read_bytes() == (
+                tmp_path / "duckdb" / name
+            ).read_bytes()
     finally:
-        (folder / "only-bad.jsonl").unlink(missing_ok=True)
+        late.unlink(missing_ok=True)
+        (hooks_day / "only-bad.jsonl").unlink(missing_ok=True)
         for path, content in originals.items():
             path.write_bytes(content)
+
+
+def without(counts: dict, day: date) -> dict:
+    return {d: n for d, n in counts.items() if d != day}
