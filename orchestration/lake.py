@@ -23,12 +23,13 @@ from orchestration.warehouse import RAW_DDL
 
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"  # Spark's (and Hive's) folder for dt NULL
 RAW_TABLES = ("api_logs", "webhook_logs", "phone_numbers", "quarantine", "load_ledger")
+UNPARTITIONED = ("phone_numbers",)  # the registry: no dt, one file replaced whole
 MODEL_SCHEMAS = ("reference", "staging", "intermediate", "marts")
 SPARK_WAREHOUSE = "spark-warehouse"
 
 
 def raw_file(lake_dir: Path, table: str, dt: str | None, name: str) -> Path:
-    if table == "phone_numbers":
+    if table in UNPARTITIONED:
         return lake_dir / "raw" / table / f"{name}.parquet"
     return lake_dir / "raw" / table / f"dt={dt or NULL_PARTITION}" / f"{name}.parquet"
 

@@ -23,12 +23,12 @@ if not hasattr(sys.modules["__main__"], "__file__"):
 ENGINE = os.environ.get("WA_ENGINE") or "duckdb"  # `make test-spark` sets spark
 
 
-def wa(*args: str) -> subprocess.CompletedProcess:
+def wa(*args: str, engine: str = ENGINE) -> subprocess.CompletedProcess:
     """Run the CLI with paths from its arguments only: no WA_* variable leaks in from a
     test that imported the definitions (they export the paths for dbt). Only the engine
-    the suite runs on is passed on."""
+    (by default the one the suite runs on) is passed on."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WA_")}
-    env["WA_ENGINE"] = ENGINE
+    env["WA_ENGINE"] = engine
     return subprocess.run(
         [str(WA_REPORTS), *args], capture_output=True, text=True, check=False, env=env
     )

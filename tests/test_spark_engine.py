@@ -8,11 +8,7 @@ and a warehouse file that holds only views over them. Selected only on Spark
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -95,13 +91,11 @@ def test_a_rerun_overwrites_exactly_the_reloaded_partitions_on_spark(e2e_run, la
         assert events == without(events_before, empty_day)
 
         on_duckdb = tmp_path / "duckdb.duckdb"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WA_")}
-        cli = str(Path(sys.executable).parent / "wa-reports")
         for args in (
             ["run", "--landing-dir", str(landing), "--warehouse", str(on_duckdb)],
             ["export", "--warehouse", str(on_duckdb), "--out", str(tmp_path / "duckdb")],
         ):
-            done = subprocess.run([cli, *args], env=env, capture_output=True, text=True)
+            done = wa(*args, engine="duckdb")
             assert done.returncode == 0, done.stdout + done.stderr
         exported = wa(
             "export", "--warehouse", str(e2e_run["warehouse"]), "--out", str(tmp_path / "spark")

@@ -118,7 +118,7 @@ class ParquetSink:
         target = lake.raw_file(self.lake_dir, table, dt, name)
         target.parent.mkdir(parents=True, exist_ok=True)
         staged = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        partitioned = table != "phone_numbers"
-        columns = "* exclude (dt)" if partitioned else "*"
+        # The dt of a partitioned table lives in its folder name, not in the file.
+        columns = "*" if table in lake.UNPARTITIONED else "* exclude (dt)"
         conn.execute(f"copy (select {columns} from raw.{table}) to '{staged}' (format parquet)")
         os.replace(staged, target)
