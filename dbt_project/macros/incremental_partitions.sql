@@ -44,12 +44,14 @@
 {% macro default__partition_replacement_strategy() %}{{ return('insert_overwrite') }}{% endmacro %}
 {% macro duckdb__partition_replacement_strategy() %}{{ return('append') }}{% endmacro %}
 
-{#- The pre-hook that clears the partitions about to be replaced, where needed. -#}
-{% macro clear_reloaded_partitions(ledger_source) %}
-    {{ return(adapter.dispatch('clear_reloaded_partitions', 'whatsapp_reports')(ledger_source)) }}
+{#- The pre-hook that clears the partitions about to be replaced, where needed. On
+    DuckDB it first logs the keys (`logged_columns`) of the rows it deletes in
+    `staging.replaced_rows`, for the touched-key models downstream (touched_keys.sql). -#}
+{% macro clear_reloaded_partitions(ledger_source, logged_columns) %}
+    {{ return(adapter.dispatch('clear_reloaded_partitions', 'whatsapp_reports')(ledger_source, logged_columns)) }}
 {% endmacro %}
-{% macro default__clear_reloaded_partitions(ledger_source) %}{% endmacro %}
-{% macro spark__clear_reloaded_partitions(ledger_source) %}
+{% macro default__clear_reloaded_partitions(ledger_source, logged_columns) %}{% endmacro %}
+{% macro spark__clear_reloaded_partitions(ledger_source, logged_columns) %}
     {%- set partitions = reloaded_partitions(ledger_source) if is_incremental() else [] -%}
     {%- if partitions -%}
         alter table {{ this }} drop if exists
@@ -58,8 +60,15 @@
         {%- endfor %}
     {%- endif -%}
 {% endmacro %}
-{% macro duckdb__clear_reloaded_partitions(ledger_source) %}
+{% macro duckdb__clear_reloaded_partitions(ledger_source, logged_columns) %}
     {%- if is_incremental() -%}
+        insert into {{ incremental_state('replaced_rows') }} (source, {{ logged_columns | join(', ') }}, replaced_at)
+        select distinct
+            '{{ this.identifier }}',
+            {{ logged_columns | join(', ') }},
+            (select max(loaded_at) from {{ source('raw', 'load_ledger') }})
+        from {{ this }}
+        where {{ in_reloaded_partitions(ledger_source) }};
         delete from {{ this }} where {{ in_reloaded_partitions(ledger_source) }}
     {%- endif -%}
 {% endmacro %}

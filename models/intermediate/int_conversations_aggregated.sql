@@ -1,3 +1,14 @@
+{{
+    config(
+        materialized=touched_keys_materialization(),
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ replace_touched_keys('conversation_id', touched_conversations()) }}",
+        post_hook="{{ record_watermark() }}",
+    )
+}}
+-- depends_on: {{ ref('stg_api_logs__request_recipients') }}
+-- depends_on: {{ ref('stg_webhook_logs__status_events') }}
 -- One row per conversation.id seen on a counted, non-orphan status (R15), with who it
 -- is between, its origin type, when it opened (R16), when its window ends (R18) and
 -- the message whose delivery opened it (R19).
@@ -7,10 +18,16 @@ with status_events as (
         not is_orphan
         and is_counted_status
         and conversation_id is not null
+        {% if is_incremental() %}
+            and conversation_id in ({{ touched_keys() }})
+        {% endif %}
 ),
 
 links as (
     select * from {{ ref('int_outgoing_messages_linked_to_conversations') }}
+    {% if is_incremental() %}
+        where conversation_id in ({{ touched_keys() }})
+    {% endif %}
 ),
 
 messages as (

@@ -1,7 +1,22 @@
+{{
+    config(
+        materialized=touched_keys_materialization(),
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ replace_touched_keys('conversation_id', touched_free_tier_conversations()) }}",
+        post_hook="{{ record_watermark() }}",
+    )
+}}
+-- depends_on: {{ ref('stg_api_logs__request_recipients') }}
+-- depends_on: {{ ref('stg_webhook_logs__status_events') }}
+-- depends_on: {{ ref('int_status_events_deduplicated') }}
 -- One row per conversation with its free-tier place (R20, R21) and its amount (R22).
 -- Rules, markets and rates are seeds: a new pricing era is a seed row, not new SQL.
 with conversations as (
     select * from {{ ref('int_conversations_aggregated') }}
+    {% if is_incremental() %}
+        where conversation_id in ({{ touched_keys() }})
+    {% endif %}
 ),
 
 user_countries as (
@@ -65,22 +80,46 @@ with_rule as (
             )
 ),
 
+{% if is_incremental() %}
+    earlier_free_tier_places as (
+        -- An incremental run rebuilds each touched WABA-month from its earliest touched
+        -- conversation on: the places before it are the rows kept from earlier runs.
+        select
+            waba_id,
+            opened_month,
+            count(*) as places
+        from {{ this }}
+        where is_opened and is_free_tier_eligible
+        group by waba_id, opened_month
+    ),
+{% endif %}
+
 ranked as (
     -- R21: per WABA and UTC month, eligible conversations in (opened_at, id) order.
     select
         with_rule.*,
         case
-            when is_opened and is_free_tier_eligible
+            when with_rule.is_opened and with_rule.is_free_tier_eligible
                 -- row_number() is a bigint on DuckDB, an int on Spark: one type for both.
                 then cast(row_number() over (
                     partition by
-                        waba_id,
-                        opened_month,
-                        case when is_opened and is_free_tier_eligible then 1 else 0 end
-                    order by opened_at, conversation_id
-                ) as {{ dbt.type_bigint() }})
+                        with_rule.waba_id,
+                        with_rule.opened_month,
+                        case when with_rule.is_opened and with_rule.is_free_tier_eligible then 1 else 0 end
+                    order by with_rule.opened_at, with_rule.conversation_id
+                )
+                {% if is_incremental() %}
+                    + coalesce(earlier_free_tier_places.places, 0)
+                {% endif %}
+                as {{ dbt.type_bigint() }})
         end as free_tier_rank
     from with_rule
+    {% if is_incremental() %}
+        left join earlier_free_tier_places
+            on
+                with_rule.waba_id = earlier_free_tier_places.waba_id
+                and with_rule.opened_month = earlier_free_tier_places.opened_month
+    {% endif %}
 ),
 
 rates as (

@@ -1,8 +1,24 @@
+{{
+    config(
+        materialized=touched_keys_materialization(),
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ replace_touched_keys('wamid', touched_incoming_messages()) }}",
+        post_hook="{{ record_watermark() }}",
+    )
+}}
+-- depends_on: {{ ref('stg_api_logs__request_recipients') }}
+-- depends_on: {{ ref('stg_webhook_logs__status_events') }}
+-- depends_on: {{ ref('int_status_events_deduplicated') }}
+-- depends_on: {{ ref('stg_webhook_logs__incoming_message_copies') }}
 -- One row per incoming message that falls inside an opened conversation window of the
 -- same business number and user (R18): [opened_at, expires_at), the one opened last
 -- when several contain it. Messages outside every window have no row.
 with incoming_messages as (
     select * from {{ ref('stg_webhook_logs__incoming_messages') }}
+    {% if is_incremental() %}
+        where wamid in ({{ touched_keys() }})
+    {% endif %}
 ),
 
 conversations as (

@@ -1,13 +1,32 @@
+{{
+    config(
+        materialized=touched_keys_materialization(),
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ replace_touched_keys('message_id', touched_messages()) }}",
+        post_hook="{{ record_watermark() }}",
+    )
+}}
+-- depends_on: {{ ref('stg_api_logs__request_recipients') }}
+-- depends_on: {{ ref('stg_webhook_logs__status_events') }}
 -- One row per outgoing message with its observed status timestamps, the flags of
 -- R6-R8, its current status (R9) and its failure reason (R25).
 with outgoing_messages as (
     select * from {{ ref('stg_api_logs__outgoing_messages') }}
+    {% if is_incremental() %}
+        where message_id in ({{ touched_keys() }})
+    {% endif %}
 ),
 
 status_events as (
     -- R3/R4: orphans and uncounted statuses feed nothing.
     select * from {{ ref('int_status_events_deduplicated') }}
-    where not is_orphan and is_counted_status
+    where
+        not is_orphan
+        and is_counted_status
+        {% if is_incremental() %}
+            and message_id in ({{ touched_keys() }})
+        {% endif %}
 ),
 
 error_codes as (

@@ -1,3 +1,15 @@
+{{
+    config(
+        materialized=touched_keys_materialization(),
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ replace_touched_keys('message_id', touched_messages()) }}",
+        post_hook="{{ record_watermark() }}",
+    )
+}}
+-- depends_on: {{ ref('stg_api_logs__request_recipients') }}
+-- depends_on: {{ ref('stg_webhook_logs__status_events') }}
+-- depends_on: {{ ref('stg_api_logs__outgoing_messages') }}
 -- One row per outgoing message that a status names a conversation for (R15): the
 -- conversation on its earliest status that carries one. Orphan and uncounted statuses
 -- link nothing (R3/R4).
@@ -7,6 +19,9 @@ with status_events as (
         not is_orphan
         and is_counted_status
         and conversation_id is not null
+        {% if is_incremental() %}
+            and message_id in ({{ touched_keys() }})
+        {% endif %}
 ),
 
 ranked as (

@@ -1,8 +1,21 @@
+{{
+    config(
+        materialized=touched_keys_materialization(),
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ replace_touched_keys('wamid', touched_status_wamids()) }}",
+        post_hook="{{ record_watermark() }}",
+    )
+}}
+-- depends_on: {{ ref('stg_api_logs__request_recipients') }}
 -- One row per (wamid, status): the earliest observed event of each status of each
 -- message (R3), flagged when no outgoing message has that wamid (orphan) and when the
 -- status changes no count (R4: deleted, played, warning, unknown values).
 with status_events as (
     select * from {{ ref('stg_webhook_logs__status_events') }}
+    {% if is_incremental() %}
+        where wamid in ({{ touched_keys() }})
+    {% endif %}
 ),
 
 outgoing_wamids as (
@@ -10,7 +23,11 @@ outgoing_wamids as (
         wamid,
         min(message_id) as message_id
     from {{ ref('stg_api_logs__outgoing_messages') }}
-    where wamid is not null
+    where
+        wamid is not null
+        {% if is_incremental() %}
+            and wamid in ({{ touched_keys() }})
+        {% endif %}
     group by wamid
 ),
 

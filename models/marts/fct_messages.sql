@@ -1,11 +1,31 @@
+{{
+    config(
+        materialized=touched_keys_materialization(),
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ replace_touched_keys('message_id', touched_fact_messages()) }}",
+        post_hook="{{ record_watermark() }}",
+    )
+}}
+-- depends_on: {{ ref('stg_api_logs__request_recipients') }}
+-- depends_on: {{ ref('stg_webhook_logs__status_events') }}
+-- depends_on: {{ ref('int_status_events_deduplicated') }}
+-- depends_on: {{ ref('stg_webhook_logs__incoming_message_copies') }}
+-- depends_on: {{ ref('stg_api_logs__outgoing_messages') }}
 -- One row per message: every outgoing message (one recipient of one API request) and
 -- every incoming message, with its state, timestamps, country and conversation.
 with outgoing_messages as (
     select * from {{ ref('int_outgoing_messages_enriched_with_status') }}
+    {% if is_incremental() %}
+        where message_id in ({{ touched_keys() }})
+    {% endif %}
 ),
 
 incoming_messages as (
     select * from {{ ref('stg_webhook_logs__incoming_messages') }}
+    {% if is_incremental() %}
+        where wamid in ({{ touched_keys() }})
+    {% endif %}
 ),
 
 user_countries as (

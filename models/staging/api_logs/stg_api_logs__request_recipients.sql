@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy=partition_replacement_strategy(),
         partition_by=['dt'],
-        pre_hook="{{ clear_reloaded_partitions('api_logs') }}",
+        pre_hook="{{ clear_reloaded_partitions('api_logs', ['request_id', 'message_id', 'wamid']) }}",
     )
 }}
 -- One row per element of response.recipients of every logged copy of every request,

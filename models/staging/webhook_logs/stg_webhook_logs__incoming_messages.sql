@@ -1,7 +1,19 @@
+{{
+    config(
+        materialized=touched_keys_materialization(),
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ replace_touched_keys('wamid', changed_staging_keys('stg_webhook_logs__incoming_message_copies', 'wamid')) }}",
+        post_hook="{{ record_watermark() }}",
+    )
+}}
 -- One row per incoming message (an element of messages[]), redeliveries counted once:
 -- the earliest received copy of each wamid (R2).
 with message_copies as (
     select * from {{ ref('stg_webhook_logs__incoming_message_copies') }}
+    {% if is_incremental() %}
+        where wamid in ({{ touched_keys() }})
+    {% endif %}
 ),
 
 ranked as (

@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy=partition_replacement_strategy(),
         partition_by=['dt'],
-        pre_hook="{{ clear_reloaded_partitions('webhook_logs') }}",
+        pre_hook="{{ clear_reloaded_partitions('webhook_logs', ['wamid', 'conversation_id']) }}",
     )
 }}
 -- One row per element of statuses[] in every entry and change of every webhook POST,

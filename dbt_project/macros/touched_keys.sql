@@ -1,0 +1,207 @@
+{#-
+    Models downstream of staging that grow with history are incremental by touched key
+    on DuckDB: a run deletes and rebuilds only the requests, messages, wamids and
+    conversations that the (re)loaded landing partitions can change, and, for the free
+    tier, every conversation of a WABA-month from the earliest touched one on (R21).
+
+    Where changes start. Everything a run can change comes from three staging tables:
+    the rows loaded since the model's watermark (their `loaded_at`), and the rows a
+    reloaded partition replaced. The staging pre-hooks log the keys of the rows they
+    delete in `staging.replaced_rows` (incremental_partitions.sql) before deleting them,
+    so a line that disappeared from a rerun day still touches its keys downstream.
+
+    Each model's touched set is derived from those base changes through the current
+    upstream tables and the model's own previous rows, written to
+    `staging.touched_keys`, deleted from the model and rebuilt from it (pre-hook, then
+    an append of the model's SQL filtered on the same keys). A post-hook records the
+    newest ledger load the model has taken in (`staging.model_watermarks`). A model that
+    fails keeps its old watermark, so the next run takes in everything since then.
+
+    Other engines build these models whole (materialized `table`): plain Parquet tables
+    on Spark have no row delete; Delta's merge would be the way there.
+-#}
+
+{#- The state tables, created before any model runs (on-run-start). -#}
+{% macro create_incremental_state() %}
+    {{ return(adapter.dispatch('create_incremental_state', 'whatsapp_reports')()) }}
+{% endmacro %}
+{% macro default__create_incremental_state() %}{% endmacro %}
+{% macro duckdb__create_incremental_state() %}
+    {#- Only commands that build models need them (not compile against the serving copy). -#}
+    {%- if flags.WHICH not in ('build', 'run') -%}{{ return('') }}{%- endif -%}
+    create schema if not exists {{ target.database }}.staging;
+    create table if not exists {{ incremental_state('replaced_rows') }} (
+        source varchar, request_id varchar, message_id varchar, wamid varchar,
+        conversation_id varchar, replaced_at timestamp
+    );
+    create table if not exists {{ incremental_state('model_watermarks') }} (model varchar, loaded_through timestamp);
+    create table if not exists {{ incremental_state('touched_keys') }} (model varchar, key_value varchar)
+{% endmacro %}
+
+{#- A state table, in the warehouse's `staging` schema. -#}
+{% macro incremental_state(name) -%}
+    {{ api.Relation.create(database=target.database, schema='staging', identifier=name) }}
+{%- endmacro %}
+
+{#- `incremental` where touched keys can be replaced, else `table`. -#}
+{% macro touched_keys_materialization() %}
+    {{ return(adapter.dispatch('touched_keys_materialization', 'whatsapp_reports')()) }}
+{% endmacro %}
+{% macro default__touched_keys_materialization() %}{{ return('table') }}{% endmacro %}
+{% macro duckdb__touched_keys_materialization() %}{{ return('incremental') }}{% endmacro %}
+
+{#- The newest ledger load this model has taken in (1900 before its first run). -#}
+{% macro incremental_watermark() -%}
+    (
+        select coalesce(max(loaded_through), cast('1900-01-01' as timestamp))
+        from {{ incremental_state('model_watermarks') }}
+        where model = '{{ this.identifier }}'
+    )
+{%- endmacro %}
+
+{#- Post-hook: the model has taken in every load in the ledger. -#}
+{% macro record_watermark() %}
+    {{ return(adapter.dispatch('record_watermark', 'whatsapp_reports')()) }}
+{% endmacro %}
+{% macro default__record_watermark() %}{% endmacro %}
+{% macro duckdb__record_watermark() %}
+    delete from {{ incremental_state('model_watermarks') }} where model = '{{ this.identifier }}';
+    insert into {{ incremental_state('model_watermarks') }}
+    select '{{ this.identifier }}', max(loaded_at) from {{ source('raw', 'load_ledger') }}
+{% endmacro %}
+
+{#- Values of `column` in the rows of staging model `model_name` loaded or replaced
+    since this model's watermark: the base changes. -#}
+{% macro changed_staging_keys(model_name, column) -%}
+    select {{ column }} as key_value
+    from {{ ref(model_name) }}
+    where loaded_at > {{ incremental_watermark() }}
+    union
+    select {{ column }} as key_value
+    from {{ incremental_state('replaced_rows') }}
+    where source = '{{ model_name }}' and replaced_at > {{ incremental_watermark() }}
+{%- endmacro %}
+
+{#- wamids whose status events or whose outgoing message changed. -#}
+{% macro touched_status_wamids() -%}
+    {{ changed_staging_keys('stg_webhook_logs__status_events', 'wamid') }}
+    union
+    {{ changed_staging_keys('stg_api_logs__request_recipients', 'wamid') }}
+{%- endmacro %}
+
+{#- Outgoing messages whose request or whose statuses changed. -#}
+{% macro touched_messages() -%}
+    {{ changed_staging_keys('stg_api_logs__request_recipients', 'message_id') }}
+    union
+    select message_id as key_value
+    from {{ ref('stg_api_logs__outgoing_messages') }}
+    where wamid in ({{ touched_status_wamids() }})
+{%- endmacro %}
+
+{#- Conversations named by a status of a touched wamid, now or before a reload. -#}
+{% macro touched_conversations() -%}
+    select conversation_id as key_value
+    from {{ ref('int_status_events_deduplicated') }}
+    where wamid in ({{ touched_status_wamids() }})
+    union
+    select conversation_id as key_value
+    from {{ incremental_state('replaced_rows') }}
+    where
+        source = 'stg_webhook_logs__status_events'
+        and replaced_at > {{ incremental_watermark() }}
+{%- endmacro %}
+
+{#- Pre-hook: record this run's touched keys, then delete their rows. -#}
+{% macro replace_touched_keys(key_column, touched_sql) %}
+    {{ return(adapter.dispatch('replace_touched_keys', 'whatsapp_reports')(key_column, touched_sql)) }}
+{% endmacro %}
+{% macro default__replace_touched_keys(key_column, touched_sql) %}{% endmacro %}
+{% macro duckdb__replace_touched_keys(key_column, touched_sql) %}
+    {%- if is_incremental() -%}
+        delete from {{ incremental_state('touched_keys') }} where model = '{{ this.identifier }}';
+        insert into {{ incremental_state('touched_keys') }}
+        select distinct '{{ this.identifier }}', key_value
+        from ({{ touched_sql }}) as touched
+        where key_value is not null;
+        delete from {{ this }} where {{ key_column }} in ({{ touched_keys() }})
+    {%- endif -%}
+{% endmacro %}
+
+{#- The keys the pre-hook recorded for this model in this run. -#}
+{% macro touched_keys() -%}
+    select key_value from {{ incremental_state('touched_keys') }} where model = '{{ this.identifier }}'
+{%- endmacro %}
+
+{#- Incoming messages that changed, or that a touched conversation's window may now
+    contain or no longer contain (`previous_key` names the wamid in this model). -#}
+{% macro touched_incoming_messages(previous_key='wamid') -%}
+    {{ changed_staging_keys('stg_webhook_logs__incoming_message_copies', 'wamid') }}
+    union
+    select incoming_messages.wamid as key_value
+    from {{ ref('stg_webhook_logs__incoming_messages') }} as incoming_messages
+    inner join {{ ref('int_conversations_aggregated') }} as conversations
+        on
+            incoming_messages.business_number = conversations.business_number
+            and incoming_messages.user_number = conversations.user_number
+    where conversations.conversation_id in ({{ touched_conversations() }})
+    union
+    select {{ previous_key }} as key_value
+    from {{ this }}
+    where conversation_id in ({{ touched_conversations() }})
+{%- endmacro %}
+
+{#- Touched conversations and, in each WABA-month they are or were in, every
+    conversation opened from the earliest of them on: their free-tier places may move
+    (R21). Places before that stay as they are. -#}
+{% macro touched_free_tier_conversations() -%}
+    with touched as (
+        {{ touched_conversations() }}
+    ),
+
+    first_touched as (
+        select
+            waba_id,
+            opened_month,
+            min(opened_at) as first_opened_at
+        from (
+            select
+                waba_id,
+                cast({{ dbt.date_trunc('month', 'opened_at') }} as date) as opened_month,
+                opened_at
+            from {{ ref('int_conversations_aggregated') }}
+            where conversation_id in (select key_value from touched)
+            union all
+            select
+                waba_id,
+                opened_month,
+                opened_at
+            from {{ this }}
+            where conversation_id in (select key_value from touched)
+        ) as touched_openings
+        where opened_at is not null
+        group by waba_id, opened_month
+    )
+
+    select key_value from touched
+    union
+    select conversations.conversation_id as key_value
+    from {{ ref('int_conversations_aggregated') }} as conversations
+    inner join first_touched
+        on
+            conversations.waba_id = first_touched.waba_id
+            and cast({{ dbt.date_trunc('month', 'conversations.opened_at') }} as date)
+            = first_touched.opened_month
+            and conversations.opened_at >= first_touched.first_opened_at
+{%- endmacro %}
+
+{#- Messages of the fact table: touched outgoing and incoming messages, and every
+    message of a touched conversation (its type and opening message may change). -#}
+{% macro touched_fact_messages() -%}
+    {{ touched_messages() }}
+    union
+    {{ touched_incoming_messages(previous_key='message_id') }}
+    union
+    select message_id as key_value
+    from {{ ref('int_outgoing_messages_linked_to_conversations') }}
+    where conversation_id in ({{ touched_conversations() }})
+{%- endmacro %}
