@@ -149,6 +149,14 @@ def run_pipeline(
     instance = _instance()
     partitions = select_partitions(settings, dt_from, dt_to)
     outcome = RunOutcome(partitions)
+    window_tags = (
+        {
+            ASSET_PARTITION_RANGE_START_TAG: partitions[0],
+            ASSET_PARTITION_RANGE_END_TAG: partitions[-1],
+        }
+        if partitions
+        else {}
+    )
     if partitions:
         echo(f"loading {len(partitions)} partitions {partitions[0]} .. {partitions[-1]}")
         with log_path.open("w") as log, contextlib.redirect_stdout(log):
@@ -158,10 +166,7 @@ def run_pipeline(
                 instance=instance,
                 raise_on_error=False,
                 run_config=QUIET,
-                tags={
-                    ASSET_PARTITION_RANGE_START_TAG: partitions[0],
-                    ASSET_PARTITION_RANGE_END_TAG: partitions[-1],
-                },
+                tags=window_tags,
             )
         _report(result, echo, outcome)
     if outcome.ok:
@@ -174,6 +179,9 @@ def run_pipeline(
                 instance=instance,
                 raise_on_error=False,
                 run_config=QUIET,
+                # The same window as the loads: dbt replaces those days (and any day
+                # loaded since it last ran).
+                tags=window_tags,
             )
         _report(result, echo, outcome)
     for line in check_summary(outcome.checks):

@@ -34,10 +34,26 @@ SERVED_TABLES = (
 )
 SERVING_DB = "serving.duckdb"  # not marts.duckdb: DuckDB names the catalog after the file
 PARQUET_LINK = "parquet"
+# The big tables follow the touched keys of a dbt model (dbt_project/macros/
+# touched_keys.sql): served table -> (model, key column in the served table).
+FOLLOWS_TOUCHED_KEYS = {
+    "fct_messages": ("fct_messages", "message_id"),
+    "tabular_report": ("fct_messages", "whatsapp_id"),
+    "fct_conversations": ("int_conversations_priced", "conversation_id"),
+}
+UNPUBLISHED_KEYS = "staging.unpublished_keys"  # in the warehouse, written by dbt
+PUBLISHED_FROM = "publication.published_from"  # in the serving copy: which warehouse
 
 
 def publish(warehouse: Path, serving_dir: Path) -> dict[str, int]:
-    """Copy the served tables out of `warehouse`; return the rows per table."""
+    """Copy the served tables out of `warehouse`; return the rows per table.
+
+    The big tables are copied whole the first time, and after that only their rows whose
+    keys dbt changed since the last publication (`staging.unpublished_keys`): the new copy
+    starts as a file copy of the previous one, those keys are deleted and copied again.
+    The keys are cleared once the new copy is in place; a run that fails its checks
+    publishes nothing and the keys wait for the next one. The summaries and dimensions,
+    small, are copied whole every time."""
     serving_dir.mkdir(parents=True, exist_ok=True)
     version = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
     temporary_db = serving_dir / f".serving-{version}.duckdb.tmp"
@@ -45,15 +61,31 @@ def publish(warehouse: Path, serving_dir: Path) -> dict[str, int]:
     parquet_dir.mkdir()
     rows: dict[str, int] = {}
     try:
-        with duckdb.connect(str(temporary_db)) as conn:
+        with duckdb.connect() as conn:
+            # Parallel writes; the served tables have no meaningful row order.
+            conn.execute("set preserve_insertion_order = false")
             conn.execute(f"attach '{warehouse}' as source (read_only)")
-            conn.execute("create schema marts")
+            pending = _pending_keys(conn)
+            previous = serving_dir / SERVING_DB
+            reuse = pending is not None and _published_from(previous) == str(warehouse)
+            if reuse:
+                shutil.copyfile(previous, temporary_db)
+            conn.execute(f"attach '{temporary_db}' as target")
+            conn.execute("create schema if not exists target.marts")
+            conn.execute("create schema if not exists target.publication")
             for table in SERVED_TABLES:
-                conn.execute(f"create table marts.{table} as select * from source.marts.{table}")
+                _copy_table(conn, table, pending if reuse else None)
                 conn.execute(
-                    f"copy marts.{table} to '{parquet_dir / table}.parquet' (format parquet)"
+                    f"copy target.marts.{table} to '{parquet_dir / table}.parquet' (format parquet)"
                 )
-                (rows[table],) = conn.execute(f"select count(*) from marts.{table}").fetchone()
+                (rows[table],) = conn.execute(
+                    f"select count(*) from target.marts.{table}"
+                ).fetchone()
+            conn.execute(
+                f"create or replace table target.{PUBLISHED_FROM} as select ? as warehouse",
+                [str(warehouse)],
+            )
+            conn.execute("detach target")
             conn.execute("detach source")
         os.replace(temporary_db, serving_dir / SERVING_DB)
         _swap_symlink(serving_dir / PARQUET_LINK, parquet_dir.name)
@@ -62,7 +94,58 @@ def publish(warehouse: Path, serving_dir: Path) -> dict[str, int]:
         shutil.rmtree(parquet_dir, ignore_errors=True)
         raise
     _remove_old_versions(serving_dir, keep=parquet_dir.name)
+    if pending is not None:
+        with duckdb.connect(str(warehouse)) as conn:
+            conn.execute(f"delete from {UNPUBLISHED_KEYS}")
     return rows
+
+
+def _pending_keys(conn: duckdb.DuckDBPyConnection) -> str | None:
+    """Load the warehouse's unpublished keys into a temporary table and return its name;
+    None where dbt keeps none (a warehouse built on Spark)."""
+    (exists,) = conn.execute(
+        "select count(*) from duckdb_tables() where database_name = 'source'"
+        " and schema_name = 'staging' and table_name = 'unpublished_keys'"
+    ).fetchone()
+    if not exists:
+        return None
+    conn.execute(
+        "create or replace temp table pending_keys as"
+        f" select distinct model, key_value from source.{UNPUBLISHED_KEYS}"
+    )
+    return "pending_keys"
+
+
+def _published_from(serving_db: Path) -> str | None:
+    """The warehouse a serving copy was published from (None: no usable copy)."""
+    if not serving_db.exists():
+        return None
+    try:
+        with duckdb.connect(str(serving_db), read_only=True) as conn:
+            return conn.execute(f"select warehouse from {PUBLISHED_FROM}").fetchone()[0]
+    except duckdb.Error:
+        return None
+
+
+def _copy_table(conn: duckdb.DuckDBPyConnection, table: str, pending: str | None) -> None:
+    """Bring target.marts.<table> level with the warehouse: only the pending keys' rows
+    where the previous copy is reused and the model was not built whole, else all."""
+    model, key = FOLLOWS_TOUCHED_KEYS.get(table, (None, None))
+    if pending is not None and model is not None:
+        (whole_build,) = conn.execute(
+            f"select count(*) from {pending} where model = ? and key_value is null", [model]
+        ).fetchone()
+        if not whole_build:
+            keys = f"(select key_value from {pending} where model = '{model}')"
+            conn.execute(f"delete from target.marts.{table} where {key} in {keys}")
+            conn.execute(
+                f"insert into target.marts.{table}"
+                f" select * from source.marts.{table} where {key} in {keys}"
+            )
+            return
+    conn.execute(
+        f"create or replace table target.marts.{table} as select * from source.marts.{table}"
+    )
 
 
 def _swap_symlink(link: Path, target: str) -> None:

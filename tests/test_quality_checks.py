@@ -8,14 +8,14 @@ import shutil
 import duckdb
 import pytest
 
-from orchestration.quality.checks import MODEL_CHECKS, RAW_CHECKS
+from orchestration.quality.checks import MODEL_CHECKS, RAW_CHECKS, CheckScope
 
 CHECKS = {(c.asset, c.name): c for c in RAW_CHECKS + MODEL_CHECKS}
 
 
-def evaluate(warehouse, asset: str, name: str, threshold: float = 0.01):
+def evaluate(warehouse, asset: str, name: str, threshold: float = 0.01, window=None):
     with duckdb.connect(str(warehouse), read_only=True) as conn:
-        return CHECKS[(asset, name)].evaluate(conn, threshold)
+        return CHECKS[(asset, name)].evaluate(conn, CheckScope(threshold, window))
 
 
 @pytest.fixture
@@ -116,6 +116,13 @@ def test_a_loaded_row_without_a_required_field_fails(broken):
         False,
         ["2022-11-28/webhook_logs/dt=2022-11-28/late.jsonl"],
     )
+    # A run judges the partitions it loaded: the broken row is in its window or not.
+    for window, passed in (
+        (("2022-11-26", "2022-11-28"), False),
+        (("2022-11-25", "2022-11-26"), True),
+    ):
+        outcome = evaluate(warehouse, "raw/webhook_logs", "required_fields_parse", window=window)
+        assert outcome.passed is passed, window
 
 
 def test_the_run_prints_a_check_summary(e2e_run):

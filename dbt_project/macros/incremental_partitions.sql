@@ -11,17 +11,30 @@
     yields no row (a day whose every line became invalid); the drop removes them.
 -#}
 
-{#- The dt values (as text) of `ledger_source` loaded after this model's newest row. -#}
+{#- The dt values (as text) of `ledger_source` loaded after this model's newest row,
+    and those inside the run's partition window: the dates the orchestrator asked for
+    (WA_PARTITIONS_FROM/TO, set by orchestration/partitions.py). The variables are read
+    only at execution, so a new window never makes dbt re-parse the project. -#}
 {% macro reloaded_partitions(ledger_source) %}
     {% if not execute or not is_incremental() %}{{ return([]) }}{% endif %}
+    {%- set window_from = env_var('WA_PARTITIONS_FROM', '') -%}
+    {%- set window_to = env_var('WA_PARTITIONS_TO', '') -%}
     {% set query %}
         select distinct cast(dt as {{ dbt.type_string() }}) as dt
         from {{ source('raw', 'load_ledger') }}
         where
             source = '{{ ledger_source }}'
-            and loaded_at > (
-                select coalesce(max(loaded_at), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
-                from {{ this }}
+            and (
+                loaded_at > (
+                    select coalesce(max(loaded_at), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+                    from {{ this }}
+                )
+                {% if window_from and window_to %}
+                    or (
+                        dt >= cast('{{ modules.datetime.date.fromisoformat(window_from) }}' as date)
+                        and dt <= cast('{{ modules.datetime.date.fromisoformat(window_to) }}' as date)
+                    )
+                {% endif %}
             )
     {% endset %}
     {{ return(run_query(query).columns[0].values() | list) }}

@@ -35,7 +35,10 @@
         conversation_id varchar, replaced_at timestamp
     );
     create table if not exists {{ incremental_state('model_watermarks') }} (model varchar, loaded_through timestamp);
-    create table if not exists {{ incremental_state('touched_keys') }} (model varchar, key_value varchar)
+    create table if not exists {{ incremental_state('touched_keys') }} (model varchar, key_value varchar);
+    {#- Keys changed since the serving copy was last published (orchestration/serving.py);
+        a NULL key: the model was built whole. -#}
+    create table if not exists {{ incremental_state('unpublished_keys') }} (model varchar, key_value varchar)
 {% endmacro %}
 
 {#- A state table, in the warehouse's `staging` schema. -#}
@@ -111,7 +114,8 @@
         and replaced_at > {{ incremental_watermark() }}
 {%- endmacro %}
 
-{#- Pre-hook: record this run's touched keys, then delete their rows. -#}
+{#- Pre-hook: record this run's touched keys, then delete their rows; add the keys to
+    those the serving copy has not published yet (all of them after a whole build). -#}
 {% macro replace_touched_keys(key_column, touched_sql) %}
     {{ return(adapter.dispatch('replace_touched_keys', 'whatsapp_reports')(key_column, touched_sql)) }}
 {% endmacro %}
@@ -123,7 +127,13 @@
         select distinct '{{ this.identifier }}', key_value
         from ({{ touched_sql }}) as touched
         where key_value is not null;
-        delete from {{ this }} where {{ key_column }} in ({{ touched_keys() }})
+        delete from {{ this }} where {{ key_column }} in ({{ touched_keys() }});
+        insert into {{ incremental_state('unpublished_keys') }}
+        select model, key_value
+        from {{ incremental_state('touched_keys') }}
+        where model = '{{ this.identifier }}'
+    {%- else -%}
+        insert into {{ incremental_state('unpublished_keys') }} values ('{{ this.identifier }}', null)
     {%- endif -%}
 {% endmacro %}
 

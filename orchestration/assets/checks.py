@@ -17,7 +17,8 @@ from dagster import (
 )
 
 from orchestration import warehouse as warehouse_files
-from orchestration.quality.checks import MODEL_CHECKS, RAW_CHECKS, Check
+from orchestration.partitions import run_partition_window
+from orchestration.quality.checks import MODEL_CHECKS, RAW_CHECKS, Check, CheckScope
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.settings import Settings
 
@@ -35,9 +36,12 @@ def _as_asset_check(check: Check):
     def _check(
         context: AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> AssetCheckResult:
-        threshold = Settings.from_env().quarantine_threshold
+        # A raw check judges the partitions its run loaded; a run without partitions, all.
+        scope = CheckScope(
+            Settings.from_env().quarantine_threshold, run_partition_window(context.run.tags)
+        )
         with warehouse_files.connect(Path(warehouse.path), read_only=True) as conn:
-            outcome = check.evaluate(conn, threshold)
+            outcome = check.evaluate(conn, scope)
         return AssetCheckResult(
             passed=outcome.passed,
             severity=AssetCheckSeverity[check.severity],

@@ -10,6 +10,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration import warehouse
 from orchestration.dbt_manifest import ensure_manifest
+from orchestration.partitions import dbt_partition_env
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource, dbt_project
 
 ensure_manifest(dbt_project)
@@ -40,10 +41,14 @@ def warehouse_dbt_assets(
 ):
     # Unit tests test the SQL, not the data: CI runs them (tests/test_dbt_unit_tests.py),
     # scheduled runs skip their ~8 s.
-    invocation = dbt.cli(
-        ["build", "--exclude-resource-type", "unit_test"], context=context, raise_on_error=False
-    )
-    events = list(invocation.stream())
+    # The run's partitions reach dbt as its window (orchestration/partitions.py).
+    with dbt_partition_env(context.run.tags):
+        invocation = dbt.cli(
+            ["build", "--exclude-resource-type", "unit_test"],
+            context=context,
+            raise_on_error=False,
+        )
+        events = list(invocation.stream())
     keep_partial_parse(invocation.target_path)
     warehouse.refresh_catalog()  # on Spark, DuckDB views over the tables just written
     yield from with_row_counts(events, invocation.manifest, Path(warehouse.path))

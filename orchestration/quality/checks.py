@@ -20,12 +20,28 @@ REPORT_GRAIN = ["report_date", "waba_id", "wa_phone_number", "country", "message
 
 
 @dataclass(frozen=True)
+class CheckScope:
+    """What a check run judges: the quarantine threshold, and the run's partition window
+    (first and last `dt`, from orchestration/partitions.py; None: every partition)."""
+
+    quarantine_threshold: float
+    window: tuple[str, str] | None = None
+
+    def dt_filter(self) -> str:
+        """A SQL predicate on `dt`: the window's partitions. The dates were parsed as
+        dates (partitions.run_partition_window), so they are safe to inline."""
+        if self.window is None:
+            return "true"
+        return f"dt between date '{self.window[0]}' and date '{self.window[1]}'"
+
+
+@dataclass(frozen=True)
 class Check:
     name: str
     asset: str  # the asset key path, as `raw/api_logs`
     severity: str  # "ERROR" or "WARN"
     rule: str
-    evaluate: Callable[[duckdb.DuckDBPyConnection, float], Outcome]
+    evaluate: Callable[[duckdb.DuckDBPyConnection, CheckScope], Outcome]
 
 
 def _pairs_equal(pairs: list[tuple[str, str]]) -> list:
@@ -56,7 +72,7 @@ REQUIRED_SQL = {
                 as rows_missing_required,
             count(*) filter (where try_cast(json_extract_string(raw_line,
                 '$.response.http_status') as integer) is null) as rows_with_bad_types
-        from raw.api_logs group by all""",
+        from raw.api_logs where {dt_filter} group by all""",
     "webhook_logs": """
         select cast(dt as varchar) as dt, source_file, count(*) as rows_loaded,
             count(*) filter (where received_at is null
@@ -65,13 +81,14 @@ REQUIRED_SQL = {
             count(*) filter (where len(list_filter(json_extract_string(raw_line,
                 '$.body.entry[*].changes[*].value.statuses[*].timestamp'),
                 lambda x: try_cast(x as bigint) is null)) > 0) as rows_with_bad_types
-        from raw.webhook_logs group by all""",
+        from raw.webhook_logs where {dt_filter} group by all""",
 }
 
 
-def required_fields(source: str) -> Callable[[duckdb.DuckDBPyConnection, float], Outcome]:
-    def evaluate(conn: duckdb.DuckDBPyConnection, _: float) -> Outcome:
-        frame = conn.execute(REQUIRED_SQL[source]).df()
+def required_fields(source: str) -> Callable[[duckdb.DuckDBPyConnection, CheckScope], Outcome]:
+    def evaluate(conn: duckdb.DuckDBPyConnection, scope: CheckScope) -> Outcome:
+        # The run's partitions only: older ones were judged when they were loaded.
+        frame = conn.execute(REQUIRED_SQL[source].format(dt_filter=scope.dt_filter())).df()
         outcome = validate(
             f"{source}_required_fields",
             frame,
@@ -84,8 +101,9 @@ def required_fields(source: str) -> Callable[[duckdb.DuckDBPyConnection, float],
     return evaluate
 
 
-def quarantine_rate(source: str) -> Callable[[duckdb.DuckDBPyConnection, float], Outcome]:
-    def evaluate(conn: duckdb.DuckDBPyConnection, threshold: float) -> Outcome:
+def quarantine_rate(source: str) -> Callable[[duckdb.DuckDBPyConnection, CheckScope], Outcome]:
+    def evaluate(conn: duckdb.DuckDBPyConnection, scope: CheckScope) -> Outcome:
+        threshold = scope.quarantine_threshold
         frame = conn.execute(
             """
             select cast(dt as varchar) as dt, sum(lines_read) as lines_read,
@@ -112,8 +130,8 @@ def quarantine_rate(source: str) -> Callable[[duckdb.DuckDBPyConnection, float],
     return evaluate
 
 
-def ledger_reconciles(source: str) -> Callable[[duckdb.DuckDBPyConnection, float], Outcome]:
-    def evaluate(conn: duckdb.DuckDBPyConnection, _: float) -> Outcome:
+def ledger_reconciles(source: str) -> Callable[[duckdb.DuckDBPyConnection, CheckScope], Outcome]:
+    def evaluate(conn: duckdb.DuckDBPyConnection, _: CheckScope) -> Outcome:
         frame = conn.execute(
             f"""
             with loaded as (
@@ -150,7 +168,7 @@ def ledger_reconciles(source: str) -> Callable[[duckdb.DuckDBPyConnection, float
 
 
 # -- statuses and registry ---------------------------------------------------------------
-def orphan_and_unknown_statuses(conn: duckdb.DuckDBPyConnection, _: float) -> Outcome:
+def orphan_and_unknown_statuses(conn: duckdb.DuckDBPyConnection, _: CheckScope) -> Outcome:
     known = ", ".join(f"'{s}'" for s in KNOWN_STATUSES)
     frame = conn.execute(f"""
         select 'orphan statuses' as kind, count(*) filter (where is_orphan) as events
@@ -166,7 +184,7 @@ def orphan_and_unknown_statuses(conn: duckdb.DuckDBPyConnection, _: float) -> Ou
     return outcome
 
 
-def numbers_missing_from_registry(conn: duckdb.DuckDBPyConnection, _: float) -> Outcome:
+def numbers_missing_from_registry(conn: duckdb.DuckDBPyConnection, _: CheckScope) -> Outcome:
     frame = conn.execute("select phone_number, is_registered from marts.dim_phone_numbers").df()
     return validate(
         "registry_coverage",
@@ -177,7 +195,7 @@ def numbers_missing_from_registry(conn: duckdb.DuckDBPyConnection, _: float) -> 
 
 
 # -- marts -----------------------------------------------------------------------------
-def summary_messages_identities(conn: duckdb.DuckDBPyConnection, _: float) -> Outcome:
+def summary_messages_identities(conn: duckdb.DuckDBPyConnection, _: CheckScope) -> Outcome:
     frame = conn.execute("""
         with rejected as (
             select report_date, waba_id, business_number as wa_phone_number,
@@ -209,7 +227,7 @@ def summary_messages_identities(conn: duckdb.DuckDBPyConnection, _: float) -> Ou
     )
 
 
-def summary_messages_match_tabular(conn: duckdb.DuckDBPyConnection, _: float) -> Outcome:
+def summary_messages_match_tabular(conn: duckdb.DuckDBPyConnection, _: CheckScope) -> Outcome:
     frame = conn.execute("""
         with summary as (
             select report_date, waba_id, wa_phone_number, country, message_type,
@@ -256,7 +274,7 @@ def summary_messages_match_tabular(conn: duckdb.DuckDBPyConnection, _: float) ->
     )
 
 
-def free_tier_limits(conn: duckdb.DuckDBPyConnection, _: float) -> Outcome:
+def free_tier_limits(conn: duckdb.DuckDBPyConnection, _: CheckScope) -> Outcome:
     frame = conn.execute("""
         with summary as (
             select waba_id, cast(date_trunc('month', report_date) as date) as opened_month,
@@ -281,7 +299,7 @@ def free_tier_limits(conn: duckdb.DuckDBPyConnection, _: float) -> Outcome:
     )
 
 
-def free_rows_cost_nothing(conn: duckdb.DuckDBPyConnection, _: float) -> Outcome:
+def free_rows_cost_nothing(conn: duckdb.DuckDBPyConnection, _: CheckScope) -> Outcome:
     frame = conn.execute("""
         select cast(report_date as varchar) as report_date, waba_id, wa_phone_number, country,
             session_type, is_free_tier, amount_usd::double as amount_usd
@@ -295,10 +313,12 @@ def free_rows_cost_nothing(conn: duckdb.DuckDBPyConnection, _: float) -> Outcome
     )
 
 
-def chargeable_conversations_have_a_rate(conn: duckdb.DuckDBPyConnection, _: float) -> Outcome:
+def chargeable_conversations_have_a_rate(conn: duckdb.DuckDBPyConnection, _: CheckScope) -> Outcome:
     frame = conn.execute("""
         select conversation_id, origin_type, pricing_market, amount_usd::double as amount_usd
-        from marts.fct_conversations where is_chargeable""").df()
+        from marts.fct_conversations
+        -- Only the rows that could fail: the frame stays small as history grows.
+        where is_chargeable and amount_usd is null""").df()
     return validate(
         "chargeable_have_rate",
         frame,
