@@ -160,34 +160,64 @@
     where conversation_id in ({{ touched_conversations() }})
 {%- endmacro %}
 
-{#- Touched conversations and, in each WABA-month they are or were in, every
-    conversation opened from the earliest of them on: their free-tier places may move
-    (R21). Places before that stay as they are. -#}
+{#- Touched conversations and, in each WABA-month a conversation moved into or out of,
+    every conversation opened from the earliest moved one on: their free-tier places may
+    shift (R21). A conversation moves when its WABA, opening time, origin type or
+    opened flag changes, or when it appears or disappears; a new status that changes
+    none of them (most of them) moves nothing. Places before that point stay. -#}
 {% macro touched_free_tier_conversations() -%}
     with touched as (
         {{ touched_conversations() }}
     ),
 
-    first_touched as (
+    previous as (
+        select conversation_id, waba_id, opened_month, opened_at, origin_type, is_opened
+        from {{ this }}
+        where conversation_id in (select key_value from touched)
+    ),
+
+    current_state as (
+        select
+            conversation_id,
+            waba_id,
+            cast({{ dbt.date_trunc('month', 'opened_at') }} as date) as opened_month,
+            opened_at,
+            origin_type,
+            is_opened
+        from {{ ref('int_conversations_aggregated') }}
+        where conversation_id in (select key_value from touched)
+    ),
+
+    moved as (
+        select previous.waba_id, previous.opened_month, previous.opened_at
+        from previous
+        left join current_state
+            on previous.conversation_id = current_state.conversation_id
+        where
+            current_state.conversation_id is null
+            or previous.waba_id is distinct from current_state.waba_id
+            or previous.opened_at is distinct from current_state.opened_at
+            or previous.origin_type is distinct from current_state.origin_type
+            or previous.is_opened is distinct from current_state.is_opened
+        union all
+        select current_state.waba_id, current_state.opened_month, current_state.opened_at
+        from current_state
+        left join previous
+            on current_state.conversation_id = previous.conversation_id
+        where
+            previous.conversation_id is null
+            or previous.waba_id is distinct from current_state.waba_id
+            or previous.opened_at is distinct from current_state.opened_at
+            or previous.origin_type is distinct from current_state.origin_type
+            or previous.is_opened is distinct from current_state.is_opened
+    ),
+
+    first_moved as (
         select
             waba_id,
             opened_month,
             min(opened_at) as first_opened_at
-        from (
-            select
-                waba_id,
-                cast({{ dbt.date_trunc('month', 'opened_at') }} as date) as opened_month,
-                opened_at
-            from {{ ref('int_conversations_aggregated') }}
-            where conversation_id in (select key_value from touched)
-            union all
-            select
-                waba_id,
-                opened_month,
-                opened_at
-            from {{ this }}
-            where conversation_id in (select key_value from touched)
-        ) as touched_openings
+        from moved
         where opened_at is not null
         group by waba_id, opened_month
     )
@@ -196,12 +226,12 @@
     union
     select conversations.conversation_id as key_value
     from {{ ref('int_conversations_aggregated') }} as conversations
-    inner join first_touched
+    inner join first_moved
         on
-            conversations.waba_id = first_touched.waba_id
+            conversations.waba_id = first_moved.waba_id
             and cast({{ dbt.date_trunc('month', 'conversations.opened_at') }} as date)
-            = first_touched.opened_month
-            and conversations.opened_at >= first_touched.first_opened_at
+            = first_moved.opened_month
+            and conversations.opened_at >= first_moved.first_opened_at
 {%- endmacro %}
 
 {#- Messages of the fact table: touched outgoing and incoming messages, and every

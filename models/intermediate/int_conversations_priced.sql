@@ -80,46 +80,62 @@ with_rule as (
             )
 ),
 
-{% if is_incremental() %}
-    earlier_free_tier_places as (
-        -- An incremental run rebuilds each touched WABA-month from its earliest touched
-        -- conversation on: the places before it are the rows kept from earlier runs.
+places as (
+    -- R21: per WABA and UTC month, eligible conversations in (opened_at, id) order. An
+    -- incremental run rebuilds a WABA-month from its earliest moved conversation on
+    -- (touched_keys.sql); the conversations before it keep their rows and are counted here.
+    select
+        waba_id,
+        opened_month,
+        opened_at,
+        conversation_id,
+        true as is_rebuilt
+    from with_rule
+    where is_opened and is_free_tier_eligible
+    {% if is_incremental() %}
+        union all
         select
-            waba_id,
-            opened_month,
-            count(*) as places
-        from {{ this }}
-        where is_opened and is_free_tier_eligible
-        group by waba_id, opened_month
-    ),
-{% endif %}
+            kept.waba_id,
+            kept.opened_month,
+            kept.opened_at,
+            kept.conversation_id,
+            false as is_rebuilt
+        from {{ this }} as kept
+        inner join (
+            select distinct
+                waba_id,
+                opened_month
+            from with_rule
+            where is_opened and is_free_tier_eligible
+        ) as rebuilt_months
+            on
+                kept.waba_id = rebuilt_months.waba_id
+                and kept.opened_month = rebuilt_months.opened_month
+        where kept.is_opened and kept.is_free_tier_eligible
+    {% endif %}
+),
+
+numbered_places as (
+    select
+        conversation_id,
+        is_rebuilt,
+        row_number() over (
+            partition by waba_id, opened_month
+            order by opened_at, conversation_id
+        ) as free_tier_place
+    from places
+),
 
 ranked as (
-    -- R21: per WABA and UTC month, eligible conversations in (opened_at, id) order.
     select
         with_rule.*,
-        case
-            when with_rule.is_opened and with_rule.is_free_tier_eligible
-                -- row_number() is a bigint on DuckDB, an int on Spark: one type for both.
-                then cast(row_number() over (
-                    partition by
-                        with_rule.waba_id,
-                        with_rule.opened_month,
-                        case when with_rule.is_opened and with_rule.is_free_tier_eligible then 1 else 0 end
-                    order by with_rule.opened_at, with_rule.conversation_id
-                )
-                {% if is_incremental() %}
-                    + coalesce(earlier_free_tier_places.places, 0)
-                {% endif %}
-                as {{ dbt.type_bigint() }})
-        end as free_tier_rank
+        -- row_number() is a bigint on DuckDB, an int on Spark: one type for both.
+        cast(numbered_places.free_tier_place as {{ dbt.type_bigint() }}) as free_tier_rank
     from with_rule
-    {% if is_incremental() %}
-        left join earlier_free_tier_places
-            on
-                with_rule.waba_id = earlier_free_tier_places.waba_id
-                and with_rule.opened_month = earlier_free_tier_places.opened_month
-    {% endif %}
+    left join numbered_places
+        on
+            with_rule.conversation_id = numbered_places.conversation_id
+            and numbered_places.is_rebuilt
 ),
 
 rates as (
