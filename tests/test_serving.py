@@ -67,7 +67,7 @@ def test_a_reader_gets_the_previous_numbers_while_a_writer_holds_the_warehouse(c
             "-c",
             "import duckdb, sys, time\n"
             f"conn = duckdb.connect({str(warehouse)!r})\n"
-            "conn.execute('delete from marts.tabular_report')\n"
+            "conn.execute('delete from marts.fct_messages')\n"
             "print('holding', flush=True)\n"
             "time.sleep(60)\n",
         ],

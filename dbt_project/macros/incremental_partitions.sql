@@ -79,7 +79,7 @@
         select distinct
             '{{ this.identifier }}',
             {{ logged_columns | join(', ') }},
-            (select max(loaded_at) from {{ source('raw', 'load_ledger') }})
+            (select max(loaded_at) from {{ model_relation('load_ledger', 'source') }})
         from {{ this }}
         where {{ in_reloaded_partitions(ledger_source) }};
         delete from {{ this }} where {{ in_reloaded_partitions(ledger_source) }}

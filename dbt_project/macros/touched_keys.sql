@@ -46,6 +46,22 @@
     {{ api.Relation.create(database=target.database, schema='staging', identifier=name) }}
 {%- endmacro %}
 
+{#- The relation of a model (or source table) by name, read from the graph at execution.
+    Not `ref()`: the hooks that use it would make these models depend on nodes they
+    reach through their own refs already, and every unit test would need them as inputs.
+    The order is safe: each model refs, directly or through its inputs, every model it
+    reads here. -#}
+{% macro model_relation(name, resource_type='model') -%}
+    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- set nodes = graph.nodes.values() if resource_type == 'model' else graph.sources.values() -%}
+    {%- for node in nodes if node.name == name and node.resource_type == resource_type
+        and node.package_name == project_name -%}
+        {{ return(api.Relation.create(database=node.database, schema=node.schema,
+            identifier=node.alias if resource_type == 'model' else node.identifier)) }}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error('no ' ~ resource_type ~ ' named ' ~ name) }}
+{%- endmacro %}
+
 {#- `incremental` where touched keys can be replaced, else `table`. -#}
 {% macro touched_keys_materialization() %}
     {{ return(adapter.dispatch('touched_keys_materialization', 'whatsapp_reports')()) }}
@@ -70,14 +86,14 @@
 {% macro duckdb__record_watermark() %}
     delete from {{ incremental_state('model_watermarks') }} where model = '{{ this.identifier }}';
     insert into {{ incremental_state('model_watermarks') }}
-    select '{{ this.identifier }}', max(loaded_at) from {{ source('raw', 'load_ledger') }}
+    select '{{ this.identifier }}', max(loaded_at) from {{ model_relation('load_ledger', 'source') }}
 {% endmacro %}
 
 {#- Values of `column` in the rows of staging model `model_name` loaded or replaced
     since this model's watermark: the base changes. -#}
 {% macro changed_staging_keys(model_name, column) -%}
     select {{ column }} as key_value
-    from {{ ref(model_name) }}
+    from {{ model_relation(model_name) }}
     where loaded_at > {{ incremental_watermark() }}
     union
     select {{ column }} as key_value
@@ -97,14 +113,14 @@
     {{ changed_staging_keys('stg_api_logs__request_recipients', 'message_id') }}
     union
     select message_id as key_value
-    from {{ ref('stg_api_logs__outgoing_messages') }}
+    from {{ model_relation('stg_api_logs__outgoing_messages') }}
     where wamid in ({{ touched_status_wamids() }})
 {%- endmacro %}
 
 {#- Conversations named by a status of a touched wamid, now or before a reload. -#}
 {% macro touched_conversations() -%}
     select conversation_id as key_value
-    from {{ ref('int_status_events_deduplicated') }}
+    from {{ model_relation('int_status_events_deduplicated') }}
     where wamid in ({{ touched_status_wamids() }})
     union
     select conversation_id as key_value
@@ -142,22 +158,25 @@
     select key_value from {{ incremental_state('touched_keys') }} where model = '{{ this.identifier }}'
 {%- endmacro %}
 
-{#- Incoming messages that changed, or that a touched conversation's window may now
-    contain or no longer contain (`previous_key` names the wamid in this model). -#}
-{% macro touched_incoming_messages(previous_key='wamid') -%}
+{#- Incoming messages that changed, that a touched conversation's window now contains,
+    or that were in a touched conversation before (`previous_key` names the wamid in
+    this model). -#}
+{% macro touched_incoming_messages(previous_key='wamid', previous_filter='1 = 1') -%}
     {{ changed_staging_keys('stg_webhook_logs__incoming_message_copies', 'wamid') }}
     union
     select incoming_messages.wamid as key_value
-    from {{ ref('stg_webhook_logs__incoming_messages') }} as incoming_messages
-    inner join {{ ref('int_conversations_aggregated') }} as conversations
+    from {{ model_relation('stg_webhook_logs__incoming_messages') }} as incoming_messages
+    inner join {{ model_relation('int_conversations_aggregated') }} as conversations
         on
             incoming_messages.business_number = conversations.business_number
             and incoming_messages.user_number = conversations.user_number
+            and incoming_messages.created_at >= conversations.opened_at
+            and incoming_messages.created_at < conversations.expires_at
     where conversations.conversation_id in ({{ touched_conversations() }})
     union
     select {{ previous_key }} as key_value
     from {{ this }}
-    where conversation_id in ({{ touched_conversations() }})
+    where {{ previous_filter }} and conversation_id in ({{ touched_conversations() }})
 {%- endmacro %}
 
 {#- Touched conversations and, in each WABA-month a conversation moved into or out of,
@@ -184,7 +203,7 @@
             opened_at,
             origin_type,
             is_opened
-        from {{ ref('int_conversations_aggregated') }}
+        from {{ model_relation('int_conversations_aggregated') }}
         where conversation_id in (select key_value from touched)
     ),
 
@@ -225,7 +244,7 @@
     select key_value from touched
     union
     select conversations.conversation_id as key_value
-    from {{ ref('int_conversations_aggregated') }} as conversations
+    from {{ model_relation('int_conversations_aggregated') }} as conversations
     inner join first_moved
         on
             conversations.waba_id = first_moved.waba_id
@@ -234,14 +253,22 @@
             and conversations.opened_at >= first_moved.first_opened_at
 {%- endmacro %}
 
-{#- Messages of the fact table: touched outgoing and incoming messages, and every
-    message of a touched conversation (its type and opening message may change). -#}
+{#- Messages of the fact table: touched outgoing and incoming messages, and the messages
+    of a touched conversation whose type or opening message changed (R19). -#}
 {% macro touched_fact_messages() -%}
     {{ touched_messages() }}
     union
-    {{ touched_incoming_messages(previous_key='message_id') }}
+    {{ touched_incoming_messages(previous_key='message_id', previous_filter='is_incoming') }}
     union
-    select message_id as key_value
-    from {{ ref('int_outgoing_messages_linked_to_conversations') }}
-    where conversation_id in ({{ touched_conversations() }})
+    select messages.message_id as key_value
+    from {{ this }} as messages
+    inner join {{ model_relation('int_conversations_aggregated') }} as conversations
+        on messages.conversation_id = conversations.conversation_id
+    where
+        conversations.conversation_id in ({{ touched_conversations() }})
+        and (
+            messages.conversation_type is distinct from conversations.origin_type
+            or coalesce(messages.message_id = conversations.opening_message_id, false)
+            <> (messages.conversation_msg_type = 'Conversation start')
+        )
 {%- endmacro %}

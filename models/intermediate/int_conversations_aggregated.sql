@@ -7,8 +7,6 @@
         post_hook="{{ record_watermark() }}",
     )
 }}
--- depends_on: {{ ref('stg_api_logs__request_recipients') }}
--- depends_on: {{ ref('stg_webhook_logs__status_events') }}
 -- One row per conversation.id seen on a counted, non-orphan status (R15), with who it
 -- is between, its origin type, when it opened (R16), when its window ends (R18) and
 -- the message whose delivery opened it (R19).

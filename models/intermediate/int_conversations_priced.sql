@@ -7,9 +7,6 @@
         post_hook="{{ record_watermark() }}",
     )
 }}
--- depends_on: {{ ref('stg_api_logs__request_recipients') }}
--- depends_on: {{ ref('stg_webhook_logs__status_events') }}
--- depends_on: {{ ref('int_status_events_deduplicated') }}
 -- One row per conversation with its free-tier place (R20, R21) and its amount (R22).
 -- Rules, markets and rates are seeds: a new pricing era is a seed row, not new SQL.
 with conversations as (

@@ -7,10 +7,6 @@
         post_hook="{{ record_watermark() }}",
     )
 }}
--- depends_on: {{ ref('stg_api_logs__request_recipients') }}
--- depends_on: {{ ref('stg_webhook_logs__status_events') }}
--- depends_on: {{ ref('int_status_events_deduplicated') }}
--- depends_on: {{ ref('stg_webhook_logs__incoming_message_copies') }}
 -- One row per incoming message that falls inside an opened conversation window of the
 -- same business number and user (R18): [opened_at, expires_at), the one opened last
 -- when several contain it. Messages outside every window have no row.

@@ -7,8 +7,6 @@
         post_hook="{{ record_watermark() }}",
     )
 }}
--- depends_on: {{ ref('stg_api_logs__request_recipients') }}
--- depends_on: {{ ref('stg_webhook_logs__status_events') }}
 -- One row per outgoing message with its observed status timestamps, the flags of
 -- R6-R8, its current status (R9) and its failure reason (R25).
 with outgoing_messages as (

@@ -7,9 +7,6 @@
         post_hook="{{ record_watermark() }}",
     )
 }}
--- depends_on: {{ ref('stg_api_logs__request_recipients') }}
--- depends_on: {{ ref('stg_webhook_logs__status_events') }}
--- depends_on: {{ ref('stg_api_logs__outgoing_messages') }}
 -- One row per outgoing message that a status names a conversation for (R15): the
 -- conversation on its earliest status that carries one. Orphan and uncounted statuses
 -- link nothing (R3/R4).

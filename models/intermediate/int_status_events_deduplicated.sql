@@ -7,7 +7,6 @@
         post_hook="{{ record_watermark() }}",
     )
 }}
--- depends_on: {{ ref('stg_api_logs__request_recipients') }}
 -- One row per (wamid, status): the earliest observed event of each status of each
 -- message (R3), flagged when no outgoing message has that wamid (orphan) and when the
 -- status changes no count (R4: deleted, played, warning, unknown values).

@@ -7,11 +7,6 @@
         post_hook="{{ record_watermark() }}",
     )
 }}
--- depends_on: {{ ref('stg_api_logs__request_recipients') }}
--- depends_on: {{ ref('stg_webhook_logs__status_events') }}
--- depends_on: {{ ref('int_status_events_deduplicated') }}
--- depends_on: {{ ref('stg_webhook_logs__incoming_message_copies') }}
--- depends_on: {{ ref('stg_api_logs__outgoing_messages') }}
 -- One row per message: every outgoing message (one recipient of one API request) and
 -- every incoming message, with its state, timestamps, country and conversation.
 with outgoing_messages as (
