@@ -69,6 +69,15 @@
 {% macro default__touched_keys_materialization() %}{{ return('table') }}{% endmacro %}
 {% macro duckdb__touched_keys_materialization() %}{{ return('incremental') }}{% endmacro %}
 
+{#- For a mart that only reshapes a touched-key model: a view on DuckDB (a table would
+    copy every row on every run), a table elsewhere (there every model is rebuilt whole
+    anyway, and the Spark lake's DuckDB catalog reads tables' Parquet files, not views). -#}
+{% macro projection_materialization() %}
+    {{ return(adapter.dispatch('projection_materialization', 'whatsapp_reports')()) }}
+{% endmacro %}
+{% macro default__projection_materialization() %}{{ return('table') }}{% endmacro %}
+{% macro duckdb__projection_materialization() %}{{ return('view') }}{% endmacro %}
+
 {#- The newest ledger load this model has taken in (1900 before its first run). -#}
 {% macro incremental_watermark() -%}
     (

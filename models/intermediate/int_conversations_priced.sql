@@ -77,6 +77,14 @@ with_rule as (
             )
 ),
 
+rebuilt_months as (
+    select distinct
+        waba_id,
+        opened_month
+    from with_rule
+    where is_opened and is_free_tier_eligible
+),
+
 places as (
     -- R21: per WABA and UTC month, eligible conversations in (opened_at, id) order. An
     -- incremental run rebuilds a WABA-month from its earliest moved conversation on
@@ -98,13 +106,7 @@ places as (
             kept.conversation_id,
             false as is_rebuilt
         from {{ this }} as kept
-        inner join (
-            select distinct
-                waba_id,
-                opened_month
-            from with_rule
-            where is_opened and is_free_tier_eligible
-        ) as rebuilt_months
+        inner join rebuilt_months
             on
                 kept.waba_id = rebuilt_months.waba_id
                 and kept.opened_month = rebuilt_months.opened_month

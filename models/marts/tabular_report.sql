@@ -1,6 +1,6 @@
--- A view: the rows are fct_messages's, kept up to date incrementally there; a table
--- here would copy them in full on every run. The serving copy stores it as a table.
-{{ config(materialized='view') }}
+-- A view on DuckDB: the rows are fct_messages's, kept up to date incrementally there, and
+-- a table would copy them all on every run. The serving copy stores it as a table.
+{{ config(materialized=projection_materialization()) }}
 -- Tabular Report: one row per message (R25), columns as in outputs.md.
 with messages as (
     select * from {{ ref('fct_messages') }}
