@@ -50,6 +50,19 @@
     {%- endif -%}
 {% endmacro %}
 
+{#- The config of a staging model that replaces whole `dt` partitions of
+    `ledger_source`, logging the `logged_columns` of the rows it removes. Use:
+    {{ config(partition_replacement_config('api_logs', ['request_id'])) }}. -#}
+{% macro partition_replacement_config(ledger_source, logged_columns) %}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': partition_replacement_strategy(),
+        'partition_by': ['dt'],
+        'pre_hook': "{{ clear_reloaded_partitions('" ~ ledger_source ~ "', "
+            ~ (logged_columns | tojson | replace('"', "'")) ~ ") }}",
+    }) }}
+{% endmacro %}
+
 {#- The incremental strategy that replaces whole partitions on this engine. -#}
 {% macro partition_replacement_strategy() %}
     {{ return(adapter.dispatch('partition_replacement_strategy', 'whatsapp_reports')()) }}

@@ -43,7 +43,9 @@
 
 {#- A state table, in the warehouse's `staging` schema. -#}
 {% macro incremental_state(name) -%}
-    {{ api.Relation.create(database=target.database, schema='staging', identifier=name) }}
+    {#- Also rendered (never run) on engines without these tables, where there is no
+        database level (Spark): hence `or none`. -#}
+    {{ api.Relation.create(database=target.database or none, schema='staging', identifier=name) }}
 {%- endmacro %}
 
 {#- The relation of a model (or source table) by name, read from the graph at execution.
@@ -61,6 +63,19 @@
     {%- endfor -%}
     {{ exceptions.raise_compiler_error('no ' ~ resource_type ~ ' named ' ~ name) }}
 {%- endmacro %}
+
+{#- The config of a touched-key model: `key_column` is its key, `touched_sql` the macro
+    call (as text) giving the keys a run rebuilds. Use: {{ config(touched_key_config(
+    'message_id', 'touched_messages()')) }}. -#}
+{% macro touched_key_config(key_column, touched_sql) %}
+    {{ return({
+        'materialized': touched_keys_materialization(),
+        'incremental_strategy': 'append',
+        'on_schema_change': 'fail',
+        'pre_hook': "{{ replace_touched_keys('" ~ key_column ~ "', " ~ touched_sql ~ ") }}",
+        'post_hook': '{{ record_watermark() }}',
+    }) }}
+{% endmacro %}
 
 {#- `incremental` where touched keys can be replaced, else `table`. -#}
 {% macro touched_keys_materialization() %}
@@ -216,28 +231,34 @@
         where conversation_id in (select key_value from touched)
     ),
 
-    moved as (
-        select previous.waba_id, previous.opened_month, previous.opened_at
+    changed as (
+        -- Conversations that appeared, disappeared or changed a ranking input.
+        select
+            previous.waba_id as previous_waba_id,
+            previous.opened_month as previous_opened_month,
+            previous.opened_at as previous_opened_at,
+            current_state.waba_id as current_waba_id,
+            current_state.opened_month as current_opened_month,
+            current_state.opened_at as current_opened_at
         from previous
-        left join current_state
+        full outer join current_state
             on previous.conversation_id = current_state.conversation_id
         where
-            current_state.conversation_id is null
-            or previous.waba_id is distinct from current_state.waba_id
-            or previous.opened_at is distinct from current_state.opened_at
-            or previous.origin_type is distinct from current_state.origin_type
-            or previous.is_opened is distinct from current_state.is_opened
-        union all
-        select current_state.waba_id, current_state.opened_month, current_state.opened_at
-        from current_state
-        left join previous
-            on current_state.conversation_id = previous.conversation_id
-        where
             previous.conversation_id is null
+            or current_state.conversation_id is null
             or previous.waba_id is distinct from current_state.waba_id
             or previous.opened_at is distinct from current_state.opened_at
             or previous.origin_type is distinct from current_state.origin_type
             or previous.is_opened is distinct from current_state.is_opened
+    ),
+
+    moved as (
+        select previous_waba_id as waba_id, previous_opened_month as opened_month,
+            previous_opened_at as opened_at
+        from changed
+        union all
+        select current_waba_id, current_opened_month, current_opened_at
+        from changed
     ),
 
     first_moved as (

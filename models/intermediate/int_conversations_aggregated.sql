@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized=touched_keys_materialization(),
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ replace_touched_keys('conversation_id', touched_conversations()) }}",
-        post_hook="{{ record_watermark() }}",
-    )
-}}
+{{ config(touched_key_config('conversation_id', 'touched_conversations()')) }}
 -- One row per conversation.id seen on a counted, non-orphan status (R15), with who it
 -- is between, its origin type, when it opened (R16), when its window ends (R18) and
 -- the message whose delivery opened it (R19).

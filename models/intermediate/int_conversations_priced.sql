@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized=touched_keys_materialization(),
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ replace_touched_keys('conversation_id', touched_free_tier_conversations()) }}",
-        post_hook="{{ record_watermark() }}",
-    )
-}}
+{{ config(touched_key_config('conversation_id', 'touched_free_tier_conversations()')) }}
 -- One row per conversation with its free-tier place (R20, R21) and its amount (R22).
 -- Rules, markets and rates are seeds: a new pricing era is a seed row, not new SQL.
 with conversations as (

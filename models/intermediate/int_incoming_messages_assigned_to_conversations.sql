@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized=touched_keys_materialization(),
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ replace_touched_keys('wamid', touched_incoming_messages()) }}",
-        post_hook="{{ record_watermark() }}",
-    )
-}}
+{{ config(touched_key_config('wamid', 'touched_incoming_messages()')) }}
 -- One row per incoming message that falls inside an opened conversation window of the
 -- same business number and user (R18): [opened_at, expires_at), the one opened last
 -- when several contain it. Messages outside every window have no row.

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized=touched_keys_materialization(),
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ replace_touched_keys('message_id', touched_messages()) }}",
-        post_hook="{{ record_watermark() }}",
-    )
-}}
+{{ config(touched_key_config('message_id', 'touched_messages()')) }}
 -- One row per outgoing message with its observed status timestamps, the flags of
 -- R6-R8, its current status (R9) and its failure reason (R25).
 with outgoing_messages as (

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized=touched_keys_materialization(),
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ replace_touched_keys('message_id', touched_messages()) }}",
-        post_hook="{{ record_watermark() }}",
-    )
-}}
+{{ config(touched_key_config('message_id', 'touched_messages()')) }}
 -- One row per outgoing message that a status names a conversation for (R15): the
 -- conversation on its earliest status that carries one. Orphan and uncounted statuses
 -- link nothing (R3/R4).

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized=touched_keys_materialization(),
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ replace_touched_keys('wamid', touched_status_wamids()) }}",
-        post_hook="{{ record_watermark() }}",
-    )
-}}
+{{ config(touched_key_config('wamid', 'touched_status_wamids()')) }}
 -- One row per (wamid, status): the earliest observed event of each status of each
 -- message (R3), flagged when no outgoing message has that wamid (orphan) and when the
 -- status changes no count (R4: deleted, played, warning, unknown values).

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized=touched_keys_materialization(),
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ replace_touched_keys('message_id', touched_fact_messages()) }}",
-        post_hook="{{ record_watermark() }}",
-    )
-}}
+{{ config(touched_key_config('message_id', 'touched_fact_messages()')) }}
 -- One row per message: every outgoing message (one recipient of one API request) and
 -- every incoming message, with its state, timestamps, country and conversation.
 with outgoing_messages as (

@@ -1,11 +1,7 @@
 {{
-    config(
-        materialized=touched_keys_materialization(),
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ replace_touched_keys('request_id', changed_staging_keys('stg_api_logs__request_recipients', 'request_id')) }}",
-        post_hook="{{ record_watermark() }}",
-    )
+    config(touched_key_config(
+        'request_id', "changed_staging_keys('stg_api_logs__request_recipients', 'request_id')"
+    ))
 }}
 -- One row per outgoing message: one element of response.recipients of the earliest
 -- logged copy of each request (R1).

@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=partition_replacement_strategy(),
-        partition_by=['dt'],
-        pre_hook="{{ clear_reloaded_partitions('api_logs', ['request_id', 'message_id', 'wamid']) }}",
-    )
-}}
+{{ config(partition_replacement_config('api_logs', ['request_id', 'message_id', 'wamid'])) }}
 -- One row per element of response.recipients of every logged copy of every request,
 -- copies included (they are removed in stg_api_logs__outgoing_messages, R1).
 with api_logs as (

@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=partition_replacement_strategy(),
-        partition_by=['dt'],
-        pre_hook="{{ clear_reloaded_partitions('webhook_logs', ['wamid']) }}",
-    )
-}}
+{{ config(partition_replacement_config('webhook_logs', ['wamid'])) }}
 -- One row per element of messages[] of every webhook POST, Meta's redeliveries
 -- included (they are removed in stg_webhook_logs__incoming_messages, R2).
 with webhook_logs as (

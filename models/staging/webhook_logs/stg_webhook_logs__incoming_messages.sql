@@ -1,11 +1,7 @@
 {{
-    config(
-        materialized=touched_keys_materialization(),
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ replace_touched_keys('wamid', changed_staging_keys('stg_webhook_logs__incoming_message_copies', 'wamid')) }}",
-        post_hook="{{ record_watermark() }}",
-    )
+    config(touched_key_config(
+        'wamid', "changed_staging_keys('stg_webhook_logs__incoming_message_copies', 'wamid')"
+    ))
 }}
 -- One row per incoming message (an element of messages[]), redeliveries counted once:
 -- the earliest received copy of each wamid (R2).

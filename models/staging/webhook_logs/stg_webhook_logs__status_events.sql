@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=partition_replacement_strategy(),
-        partition_by=['dt'],
-        pre_hook="{{ clear_reloaded_partitions('webhook_logs', ['wamid', 'conversation_id']) }}",
-    )
-}}
+{{ config(partition_replacement_config('webhook_logs', ['wamid', 'conversation_id'])) }}
 -- One row per element of statuses[] in every entry and change of every webhook POST,
 -- redeliveries included (they are removed in int_status_events_deduplicated, R3).
 with webhook_logs as (
