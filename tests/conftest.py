@@ -38,8 +38,15 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "spark: runs only on the Spark engine (make test-spark)")
 
 
+# The longest tests (1-3 minutes each) start first, so that the two xdist workers share
+# them instead of one worker finishing them alone at the end.
+SLOW_FILES = ("test_incremental_equivalence.py", "test_pool.py", "test_dbt_unit_tests.py")
+
+
 def pytest_collection_modifyitems(config, items):
-    """Spark-only tests are deselected on DuckDB; `make test` runs them in test-spark."""
+    """Spark-only tests are deselected on DuckDB; `make test` runs them in test-spark.
+    The slowest files run first (a stable sort: their own order is kept)."""
+    items.sort(key=lambda item: item.path.name not in SLOW_FILES)
     if ENGINE == "spark":
         return
     spark_only = [item for item in items if item.get_closest_marker("spark")]
