@@ -10,6 +10,9 @@ from contextlib import contextmanager
 from datetime import date
 
 from dagster import DailyPartitionsDefinition
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG as RANGE_END_TAG
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_START_TAG as RANGE_START_TAG
+from dagster._core.storage.tags import PARTITION_NAME_TAG as PARTITION_TAG
 
 # Conversation-based pricing, the oldest era the rules cover, began on 2022-02-01.
 FIRST_PARTITION = "2022-01-01"
@@ -22,9 +25,6 @@ daily_partitions = DailyPartitionsDefinition(start_date=FIRST_PARTITION, timezon
 # `--vars` value would: 8-9 s).
 WINDOW_FROM_ENV = "WA_PARTITIONS_FROM"
 WINDOW_TO_ENV = "WA_PARTITIONS_TO"
-PARTITION_TAG = "dagster/partition"
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 def run_partition_window(tags: Mapping[str, str]) -> tuple[str, str] | None:
