@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
 from pathlib import Path
 
@@ -65,6 +66,33 @@ def test_each_kind_of_malformed_api_line_is_quarantined_with_its_reason(tmp_path
     raw = conn.execute("select line_number, received_at, raw_line from raw.api_logs").fetchall()
     assert len(raw) == 1 and raw[0][0] == 1
     assert str(raw[0][1]) == "2022-11-25 08:34:10.123000"
+
+
+def test_good_lines_keep_their_file_number_time_and_bytes_between_bad_ones(tmp_path, conn):
+    # The good lines of each file travel to DuckDB packed together (ingest/sinks.py):
+    # each must land beside its own line number and received_at, whatever sits between.
+    landing = tmp_path / "landing"
+    first = api_line("req-a", received_at="2022-11-25T10:00:00.5+02:00", body="Olá 👋 tab\there")
+    second = api_line("req-b", received_at="2022-11-25T23:59:59.999999Z")
+    third = api_line("req-c", received_at="2022-11-25T00:00:00Z")
+    write_lines(landing / "api_logs/dt=2022-11-25/a.jsonl", ["{not json", first, "", second])
+    write_lines(landing / "api_logs/dt=2022-11-25/b.jsonl.gz", [without(third, "waba_id"), third])
+    load_log_partition(DuckDBSink(conn), landing, "api_logs", DT)
+
+    rows = conn.execute(
+        "select source_file, line_number, cast(received_at as varchar), raw_line "
+        "from raw.api_logs order by source_file, line_number"
+    ).fetchall()
+    assert rows == [
+        ("api_logs/dt=2022-11-25/a.jsonl", 2, "2022-11-25 08:00:00.5", json.dumps(first)),
+        ("api_logs/dt=2022-11-25/a.jsonl", 4, "2022-11-25 23:59:59.999", json.dumps(second)),
+        ("api_logs/dt=2022-11-25/b.jsonl.gz", 2, "2022-11-25 00:00:00", json.dumps(third)),
+    ]
+    assert [(f, n) for f, n, _ in quarantine(conn)] == [
+        ("api_logs/dt=2022-11-25/a.jsonl", 1),
+        ("api_logs/dt=2022-11-25/a.jsonl", 3),
+        ("api_logs/dt=2022-11-25/b.jsonl.gz", 1),
+    ]
 
 
 def test_each_kind_of_malformed_webhook_line_is_quarantined_whole(tmp_path, conn):

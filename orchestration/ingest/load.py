@@ -28,7 +28,7 @@ import orjson
 import pandas as pd
 
 from orchestration import landing
-from orchestration.ingest.sinks import RawSink
+from orchestration.ingest.sinks import GoodLines, RawSink
 from orchestration.ingest.validate import (
     Invalid,
     parse_iso_utc,
@@ -108,7 +108,7 @@ def _parse_log_file(
     path: Path,
     validator: Callable[[Any], datetime],
     load: FileLoad,
-    good: list[tuple],
+    good: GoodLines,
     bad: list[tuple],
 ) -> None:
     try:
@@ -125,7 +125,7 @@ def _parse_log_file(
                 except Invalid as exc:
                     reason = str(exc)
             if reason is None:
-                good.append((load.source_file, number, received_at, text))
+                good.add(number, received_at, text)
                 load.lines_loaded += 1
             else:
                 bad.append((load.source_file, number, reason, text[:MAX_RAW_CHARS]))
@@ -144,7 +144,7 @@ def _replace_partition(
     dt: str | None,
     files: list[FileLoad],
     table: str,
-    rows: pd.DataFrame,
+    rows: pd.DataFrame | list[GoodLines],
     quarantined: list[tuple],
     loaded_at: datetime,
 ) -> None:
@@ -173,17 +173,19 @@ def _replace_partition(
             "lines_quarantined",
         ],
     ).assign(source=source, dt=dt_value, loaded_at=loaded_at)
-    sink.replace_partition(source, dt, table, rows, quarantine, ledger)
+    sink.replace_partition(source, dt, table, rows, quarantine, ledger, loaded_at)
 
 
 def _parse_file_task(
     landing_dir: Path, source: str, file_load: FileLoad
-) -> tuple[FileLoad, list[tuple], list[tuple]]:
-    """One file's parse, runnable in a worker process: its counts, rows and rejects."""
-    good: list[tuple] = []
+) -> tuple[FileLoad, GoodLines, list[tuple]]:
+    """One file's parse, runnable in a worker process: its counts, good lines and rejects.
+    The good lines travel back as one Arrow table, not one object per line: the main
+    process hands it to the database as it is (ingest/sinks.py)."""
+    good = GoodLines(file_load.source_file)
     bad: list[tuple] = []
     _parse_log_file(landing_dir / file_load.source_file, VALIDATORS[source], file_load, good, bad)
-    return file_load, good, bad
+    return file_load, good.packed(), bad
 
 
 def load_worker_count() -> int:
@@ -243,17 +245,13 @@ def _done(value) -> Future:
 
 
 def _write_parsed(
-    sink: RawSink, result: LoadResult, parsed: list[tuple[FileLoad, list[tuple], list[tuple]]]
+    sink: RawSink, result: LoadResult, parsed: list[tuple[FileLoad, GoodLines, list[tuple]]]
 ) -> None:
     result.files = [file_load for file_load, _, _ in parsed]
-    good = [row for _, rows, _ in parsed for row in rows]
     bad = [row for _, _, rows in parsed for row in rows]
-    loaded_at = _now()
-    rows = pd.DataFrame(good, columns=["source_file", "line_number", "received_at", "raw_line"])
-    rows.insert(0, "dt", date.fromisoformat(result.dt))
-    rows["loaded_at"] = loaded_at
+    rows = [good for _, good, _ in parsed]
     source = result.source
-    _replace_partition(sink, source, result.dt, result.files, source, rows, bad, loaded_at)
+    _replace_partition(sink, source, result.dt, result.files, source, rows, bad, _now())
 
 
 def load_log_partition(sink: RawSink, landing_dir: Path, source: str, dt: str) -> LoadResult:

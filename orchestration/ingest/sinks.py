@@ -15,17 +15,55 @@ Both sinks take rows typed by the same DDL (`warehouse.RAW_DDL`).
 from __future__ import annotations
 
 import os
-from datetime import date
+from array import array
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from orchestration import lake
 from orchestration.warehouse import ensure_raw_schema
 
 Fingerprint = tuple[str, int, int]  # (source_file, file_bytes, file_mtime_ns)
+_EPOCH = datetime(1970, 1, 1)
+
+
+@dataclass
+class GoodLines:
+    """The loaded lines of one log file, packed as one Arrow table (line_number,
+    received_at, raw_line): the parse workers pickle it as a few buffers and DuckDB scans
+    it without a Python object per line (a pandas frame of strings cost about 3 us a
+    line in the single writing process)."""
+
+    source_file: str
+    table: pa.Table | None = None
+    _numbers: array = field(default_factory=lambda: array("q"))
+    _received_us: array = field(default_factory=lambda: array("q"))
+    _texts: list[str] = field(default_factory=list)
+
+    def add(self, number: int, received_at: datetime, text: str) -> None:
+        """A line the parser accepted."""
+        self._numbers.append(number)
+        self._received_us.append((received_at - _EPOCH) // timedelta(microseconds=1))
+        self._texts.append(text)
+
+    def packed(self) -> GoodLines:
+        self.table = pa.table(
+            {
+                "line_number": pa.array(np.frombuffer(self._numbers, dtype=np.int64)),
+                "received_at": pa.array(
+                    np.frombuffer(self._received_us, dtype=np.int64).astype("datetime64[us]")
+                ),
+                "raw_line": pa.array(self._texts, type=pa.string()),
+            }
+        )
+        self._numbers, self._received_us, self._texts = array("q"), array("q"), []
+        return self
 
 
 class RawSink(Protocol):
@@ -37,11 +75,13 @@ class RawSink(Protocol):
         source: str,
         dt: str | None,
         table: str,
-        rows: pd.DataFrame,
+        rows: pd.DataFrame | list[GoodLines],
         quarantine: pd.DataFrame,
         ledger: pd.DataFrame,
+        loaded_at: datetime,
     ) -> None:
-        """Replace everything the partition loaded before with these rows."""
+        """Replace everything the partition loaded before with these rows (a frame of
+        typed rows, or the good lines of each log file)."""
 
 
 LEDGER_QUERY = (
@@ -57,6 +97,40 @@ def _append(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) ->
         conn.unregister("incoming_frame")
 
 
+def _append_lines(
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
+    dt: date,
+    loaded_at: datetime,
+    files: list[GoodLines],
+) -> None:
+    for lines in files:
+        if lines.table is None or not lines.table.num_rows:
+            continue
+        conn.register("incoming_lines", lines.table)
+        conn.execute(
+            f"""
+            insert into raw.{table}
+                (dt, source_file, line_number, received_at, raw_line, loaded_at)
+            select ?, ?, line_number, received_at, raw_line, ? from incoming_lines""",
+            [dt, lines.source_file, loaded_at],
+        )
+        conn.unregister("incoming_lines")
+
+
+def _append_rows(
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
+    dt: date | None,
+    loaded_at: datetime,
+    rows: pd.DataFrame | list[GoodLines],
+) -> None:
+    if isinstance(rows, pd.DataFrame):
+        _append(conn, table, rows)
+    else:
+        _append_lines(conn, table, dt, loaded_at, rows)
+
+
 class DuckDBSink:
     def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
         self.conn = conn
@@ -66,7 +140,7 @@ class DuckDBSink:
         dt_value = date.fromisoformat(dt) if dt else None
         return self.conn.execute(LEDGER_QUERY, [source, dt_value]).fetchall()
 
-    def replace_partition(self, source, dt, table, rows, quarantine, ledger) -> None:
+    def replace_partition(self, source, dt, table, rows, quarantine, ledger, loaded_at) -> None:
         conn = self.conn
         dt_value = date.fromisoformat(dt) if dt else None
         same_partition = "source = ? and dt is not distinct from ?"
@@ -78,7 +152,7 @@ class DuckDBSink:
                 conn.execute(f"delete from raw.{table} where dt = ?", [dt_value])
             conn.execute(f"delete from raw.quarantine where {same_partition}", [source, dt_value])
             conn.execute(f"delete from raw.load_ledger where {same_partition}", [source, dt_value])
-            _append(conn, table, rows)
+            _append_rows(conn, table, dt_value, loaded_at, rows)
             _append(conn, "quarantine", quarantine)
             _append(conn, "load_ledger", ledger)
             conn.execute("commit")
@@ -105,16 +179,23 @@ class ParquetSink:
             [str(path)],
         ).fetchall()
 
-    def replace_partition(self, source, dt, table, rows, quarantine, ledger) -> None:
+    def replace_partition(self, source, dt, table, rows, quarantine, ledger, loaded_at) -> None:
         # The data table's file is named after the table: one source per table.
-        self._write(table, dt, table, rows)
-        self._write("quarantine", dt, source, quarantine)
-        self._write("load_ledger", dt, source, ledger)
+        self._write(table, dt, table, rows, loaded_at)
+        self._write("quarantine", dt, source, quarantine, loaded_at)
+        self._write("load_ledger", dt, source, ledger, loaded_at)
 
-    def _write(self, table: str, dt: str | None, name: str, frame: pd.DataFrame) -> None:
+    def _write(
+        self,
+        table: str,
+        dt: str | None,
+        name: str,
+        rows: pd.DataFrame | list[GoodLines],
+        loaded_at: datetime,
+    ) -> None:
         conn = self.conn
         conn.execute(f"delete from raw.{table}")
-        _append(conn, table, frame)
+        _append_rows(conn, table, date.fromisoformat(dt) if dt else None, loaded_at, rows)
         target = lake.raw_file(self.lake_dir, table, dt, name)
         target.parent.mkdir(parents=True, exist_ok=True)
         staged = target.with_name(f".{target.name}.{os.getpid()}.tmp")
