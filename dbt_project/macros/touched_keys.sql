@@ -132,26 +132,46 @@
     {{ changed_staging_keys('stg_api_logs__request_recipients', 'wamid') }}
 {%- endmacro %}
 
-{#- Outgoing messages whose request or whose statuses changed. -#}
-{% macro touched_messages() -%}
+{#- Outgoing messages whose request or whose statuses changed. `wamids`: the name of a
+    CTE already holding touched_status_wamids(), where the caller computed them once. -#}
+{% macro touched_messages(wamids=none) -%}
     {{ changed_staging_keys('stg_api_logs__request_recipients', 'message_id') }}
     union
     select message_id as key_value
     from {{ model_relation('stg_api_logs__outgoing_messages') }}
-    where wamid in ({{ touched_status_wamids() }})
+    where wamid in ({{ keys_of(wamids) if wamids else touched_status_wamids() }})
 {%- endmacro %}
 
 {#- Conversations named by a status of a touched wamid, now or before a reload. -#}
-{% macro touched_conversations() -%}
+{% macro touched_conversations(wamids=none) -%}
     select conversation_id as key_value
     from {{ model_relation('int_status_events_deduplicated') }}
-    where wamid in ({{ touched_status_wamids() }})
+    where wamid in ({{ keys_of(wamids) if wamids else touched_status_wamids() }})
     union
     select conversation_id as key_value
     from {{ incremental_state('replaced_rows') }}
     where
         source = 'stg_webhook_logs__status_events'
         and replaced_at > {{ incremental_watermark() }}
+{%- endmacro %}
+
+{#- The keys held in CTE `cte`. -#}
+{% macro keys_of(cte) -%}
+    select key_value from {{ cte }}
+{%- endmacro %}
+
+{#- The CTEs `touched_wamid_keys` and `touched_conversation_keys`, for a touched set
+    that needs them more than once: computed once, each rescan of the status tables
+    saved (`materialized`: DuckDB only runs them once; these hooks run on DuckDB only). -#}
+{% macro with_touched_conversation_keys() -%}
+    with
+    touched_wamid_keys as materialized (
+        {{ touched_status_wamids() }}
+    ),
+
+    touched_conversation_keys as materialized (
+        {{ touched_conversations(wamids='touched_wamid_keys') }}
+    )
 {%- endmacro %}
 
 {#- Pre-hook: record this run's touched keys, then delete their rows; add the keys to
@@ -183,9 +203,16 @@
 {%- endmacro %}
 
 {#- Incoming messages that changed, that a touched conversation's window now contains,
-    or that were in a touched conversation before (`previous_key` names the wamid in
-    this model). -#}
-{% macro touched_incoming_messages(previous_key='wamid', previous_filter='1 = 1') -%}
+    or that were in a touched conversation before. -#}
+{% macro touched_incoming_messages() -%}
+    {{ with_touched_conversation_keys() }}
+
+    {{ incoming_messages_of_touched_conversations() }}
+{%- endmacro %}
+
+{#- The union behind touched_incoming_messages(), over the CTE `touched_conversation_keys`
+    (`previous_key` names the wamid in this model). -#}
+{% macro incoming_messages_of_touched_conversations(previous_key='wamid', previous_filter='1 = 1') -%}
     {{ changed_staging_keys('stg_webhook_logs__incoming_message_copies', 'wamid') }}
     union
     select incoming_messages.wamid as key_value
@@ -196,11 +223,11 @@
             and incoming_messages.user_number = conversations.user_number
             and incoming_messages.created_at >= conversations.opened_at
             and incoming_messages.created_at < conversations.expires_at
-    where conversations.conversation_id in ({{ touched_conversations() }})
+    where conversations.conversation_id in ({{ keys_of('touched_conversation_keys') }})
     union
     select {{ previous_key }} as key_value
     from {{ this }}
-    where {{ previous_filter }} and conversation_id in ({{ touched_conversations() }})
+    where {{ previous_filter }} and conversation_id in ({{ keys_of('touched_conversation_keys') }})
 {%- endmacro %}
 
 {#- Touched conversations and, in each WABA-month a conversation moved into or out of,
@@ -209,7 +236,7 @@
     opened flag changes, or when it appears or disappears; a new status that changes
     none of them (most of them) moves nothing. Places before that point stay. -#}
 {% macro touched_free_tier_conversations() -%}
-    with touched as (
+    with touched as materialized (
         {{ touched_conversations() }}
     ),
 
@@ -286,16 +313,18 @@
 {#- Messages of the fact table: touched outgoing and incoming messages, and the messages
     of a touched conversation whose type or opening message changed (R19). -#}
 {% macro touched_fact_messages() -%}
-    {{ touched_messages() }}
+    {{ with_touched_conversation_keys() }}
+
+    {{ touched_messages(wamids='touched_wamid_keys') }}
     union
-    {{ touched_incoming_messages(previous_key='message_id', previous_filter='is_incoming') }}
+    {{ incoming_messages_of_touched_conversations(previous_key='message_id', previous_filter='is_incoming') }}
     union
     select messages.message_id as key_value
     from {{ this }} as messages
     inner join {{ model_relation('int_conversations_aggregated') }} as conversations
         on messages.conversation_id = conversations.conversation_id
     where
-        conversations.conversation_id in ({{ touched_conversations() }})
+        conversations.conversation_id in ({{ keys_of('touched_conversation_keys') }})
         and (
             messages.conversation_type is distinct from conversations.origin_type
             or coalesce(messages.message_id = conversations.opening_message_id, false)
