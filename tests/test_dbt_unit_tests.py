@@ -39,4 +39,4 @@ def test_every_dbt_unit_test_passes(e2e_run, tmp_path):
     assert done.returncode == 0, done.stdout[-4000:]
     # Unit tests are named `model::test`; the run's other nodes (hooks) are not counted.
     passed = [line for line in done.stdout.splitlines() if " PASS " in line and "::" in line]
-    assert len(passed) == 11, done.stdout[-4000:]
+    assert len(passed) == 12, done.stdout[-4000:]

@@ -91,3 +91,17 @@ business_changes as (
     from changes
 )
 {% endmacro %}
+
+{#- False only where JSON text `json_expr` cannot hold an object key `key`: such a key
+    is written "key" followed by optional whitespace (space, tab, CR) and a colon, or
+    spelled with a \u escape. A plain text search, much cheaper than parsing: a model
+    uses it to skip lines that cannot hold what it extracts. -#}
+{% macro may_hold_json_key(json_expr, key) -%}
+    {%- set quoted_key = "'\"" ~ key ~ "\"'" -%}
+    (
+        {%- for follower in ["':'", "' '", 'chr(9)', 'chr(13)'] %}
+        {{ dbt.position(dbt.concat([quoted_key, follower]), json_expr) }} > 0 or
+        {%- endfor %}
+        {{ dbt.position(dbt.concat(['chr(92)', "'u'"]), json_expr) }} > 0
+    )
+{%- endmacro %}

@@ -3,9 +3,12 @@
 -- included (they are removed in stg_webhook_logs__incoming_messages, R2).
 with webhook_logs as (
     select * from {{ source('raw', 'webhook_logs') }}
-    {% if is_incremental() %}
-        where {{ in_reloaded_partitions('webhook_logs') }}
-    {% endif %}
+    -- Most POSTs carry only statuses: those are not parsed here.
+    where
+        {{ may_hold_json_key('raw_line', 'messages') }}
+        {% if is_incremental() %}
+            and {{ in_reloaded_partitions('webhook_logs') }}
+        {% endif %}
 ),
 
 {{ webhook_changes('webhook_logs') }},
