@@ -7,8 +7,13 @@ warehouse):
 
 - `serving.duckdb`: the tables under the same names (`marts.tabular_report`, ...), built
   under a temporary name and moved into place with one atomic rename;
-- `parquet/<table>.parquet`: the same tables for tools that read Parquet; `parquet` is a
-  symlink to a versioned folder, swapped atomically too.
+- `parquet/`: the same tables for tools that read Parquet; `parquet` is a symlink to a
+  versioned folder, swapped atomically too. The summaries and dimensions are one file
+  each (`parquet/<table>.parquet`); the three big tables are folders with one file per
+  date (`parquet/<table>/partition_date=<date>/data_0.parquet`), so that a run rewrites
+  only the dates its changed rows fall on and hard-links the others from the previous
+  version. The files hold exactly the table's columns; `partition_date` lives in the
+  folder name, and DuckDB, Spark and Arrow add it as a column when they read the folder.
 
 A reader that opened the previous copy keeps reading it; the next reader gets the new
 one. Nothing here runs unless the run's models and error-level checks passed.
@@ -19,6 +24,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -41,6 +47,13 @@ FOLLOWS_TOUCHED_KEYS = {
     "tabular_report": ("fct_messages", "whatsapp_id"),
     "fct_conversations": ("int_conversations_priced", "conversation_id"),
 }
+# The big tables' Parquet folders: the date each row is filed under.
+PARQUET_PARTITION_DATE = {
+    "tabular_report": "cast(created_at as date)",
+    "fct_messages": "cast(created_at as date)",
+    "fct_conversations": "cast(opened_at as date)",
+}
+PARTITION_COLUMN = "partition_date"
 UNPUBLISHED_KEYS = "staging.unpublished_keys"  # in the warehouse, written by dbt
 PUBLISHED_FROM = "publication.published_from"  # in the serving copy: which warehouse
 
@@ -67,17 +80,28 @@ def publish(warehouse: Path, serving_dir: Path) -> dict[str, int]:
             conn.execute(f"attach '{warehouse}' as source (read_only)")
             pending = _pending_keys(conn)
             previous = serving_dir / SERVING_DB
-            reuse = pending is not None and _published_from(previous) == str(warehouse)
+            previous_parquet = (serving_dir / PARQUET_LINK).resolve()
+            reuse = (
+                pending is not None
+                and _published_from(previous) == str(warehouse)
+                and previous_parquet.is_dir()
+            )
             if reuse:
                 shutil.copyfile(previous, temporary_db)
             conn.execute(f"attach '{temporary_db}' as target")
             conn.execute("create schema if not exists target.marts")
             conn.execute("create schema if not exists target.publication")
             for table in SERVED_TABLES:
-                _copy_table(conn, table, pending if reuse else None)
-                conn.execute(
-                    f"copy target.marts.{table} to '{parquet_dir / table}.parquet' (format parquet)"
-                )
+                touched_dates = _copy_table(conn, table, pending if reuse else None)
+                if table in PARQUET_PARTITION_DATE:
+                    _write_parquet_folder(
+                        conn, table, parquet_dir, previous_parquet if reuse else None, touched_dates
+                    )
+                else:
+                    conn.execute(
+                        f"copy target.marts.{table} to '{parquet_dir / table}.parquet'"
+                        " (format parquet)"
+                    )
                 (rows[table],) = conn.execute(
                     f"select count(*) from target.marts.{table}"
                 ).fetchone()
@@ -127,9 +151,12 @@ def _published_from(serving_db: Path) -> str | None:
         return None
 
 
-def _copy_table(conn: duckdb.DuckDBPyConnection, table: str, pending: str | None) -> None:
+def _copy_table(
+    conn: duckdb.DuckDBPyConnection, table: str, pending: str | None
+) -> set[date | None] | None:
     """Bring target.marts.<table> level with the warehouse: only the pending keys' rows
-    where the previous copy is reused and the model was not built whole, else all."""
+    where the previous copy is reused and the model was not built whole, else all.
+    Returns the Parquet dates those rows were and are filed under (None: copied whole)."""
     model, key = FOLLOWS_TOUCHED_KEYS.get(table, (None, None))
     if pending is not None and model is not None:
         (whole_build,) = conn.execute(
@@ -137,15 +164,69 @@ def _copy_table(conn: duckdb.DuckDBPyConnection, table: str, pending: str | None
         ).fetchone()
         if not whole_build:
             keys = f"(select key_value from {pending} where model = '{model}')"
+            dates_of_keys = (
+                f"select distinct {PARQUET_PARTITION_DATE[table]}"
+                f" from target.marts.{table} where {key} in {keys}"
+            )
+            touched = {day for (day,) in conn.execute(dates_of_keys).fetchall()}
             conn.execute(f"delete from target.marts.{table} where {key} in {keys}")
             conn.execute(
                 f"insert into target.marts.{table}"
                 f" select * from source.marts.{table} where {key} in {keys}"
             )
-            return
+            return touched | {day for (day,) in conn.execute(dates_of_keys).fetchall()}
     conn.execute(
         f"create or replace table target.marts.{table} as select * from source.marts.{table}"
     )
+    return None
+
+
+def _partition_folder(day: date | None) -> str:
+    """The folder DuckDB's partitioned COPY writes a date's rows to."""
+    return f"{PARTITION_COLUMN}={day.isoformat() if day else '__HIVE_DEFAULT_PARTITION__'}"
+
+
+def _write_parquet_folder(
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
+    parquet_dir: Path,
+    previous_dir: Path | None,
+    touched_dates: set[date | None] | None,
+) -> None:
+    """`parquet_dir/<table>/`, one folder per date: the dates in `touched_dates` written
+    from the serving table, every other date hard-linked from `previous_dir` (a file is
+    never changed in place, so both versions share it safely). Written whole where there
+    is no previous version or the table was copied whole."""
+    folder = parquet_dir / table
+    folder.mkdir(parents=True)
+    date_expr = PARQUET_PARTITION_DATE[table]
+    previous_folder = previous_dir / table if previous_dir else None
+    rows = f"select *, {date_expr} as {PARTITION_COLUMN} from target.marts.{table}"
+    params: list = []
+    if touched_dates is not None and previous_folder and previous_folder.is_dir():
+        rewritten = {_partition_folder(day) for day in touched_dates}
+        for kept in previous_folder.iterdir():
+            if kept.name not in rewritten:
+                (folder / kept.name).mkdir()
+                for file in kept.iterdir():
+                    os.link(file, folder / kept.name / file.name)
+        if not touched_dates:
+            return
+        days = sorted(day for day in touched_dates if day is not None)
+        rows += (
+            f" where {date_expr} in (select unnest(cast(? as date[])))"
+            f" or ({date_expr} is null and ?)"
+        )
+        params = [days, None in touched_dates]
+    written = parquet_dir / f".{table}.partial"
+    conn.execute(
+        f"copy ({rows}) to '{written}' (format parquet, partition_by ({PARTITION_COLUMN}))",
+        params,
+    )
+    if written.is_dir():
+        for day_folder in written.iterdir():
+            os.replace(day_folder, folder / day_folder.name)
+        written.rmdir()
 
 
 def _swap_symlink(link: Path, target: str) -> None:

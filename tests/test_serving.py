@@ -35,9 +35,16 @@ def test_the_run_publishes_the_marts_as_duckdb_and_parquet(e2e_run):
     assert (serving / "parquet").is_symlink()
     with duckdb.connect() as conn:
         parquet = conn.execute(
-            f"select count(*) from '{serving / 'parquet' / 'tabular_report.parquet'}'"
+            f"select count(*) from '{serving / 'parquet' / 'tabular_report' / '*' / '*.parquet'}'"
         ).fetchone()
+        summary = conn.execute(
+            f"select * from '{serving / 'parquet' / 'summary_messages.parquet'}' order by all"
+        ).fetchall()
     assert parquet == (24,)
+    with duckdb.connect(str(serving / "serving.duckdb"), read_only=True) as conn:
+        assert (
+            summary == conn.execute("select * from marts.summary_messages order by all").fetchall()
+        )
     csv = wa(
         "sql",
         "--warehouse",
@@ -189,3 +196,59 @@ def test_each_saved_analysis_compiles_and_runs(e2e_run, name):
             "107485930291844,2022-11-01,1000,1,1,2",
             "107485930291844,2023-06-01,1000,0,0,1",
         ]
+
+
+def test_parquet_dates_without_changed_rows_are_carried_over_not_rewritten(tmp_path):
+    """A run rewrites the Parquet file of each date its changed keys fall on and
+    hard-links the other dates' files from the previous version (serving.py)."""
+    from datetime import date
+
+    from orchestration.serving import _write_parquet_folder
+
+    with duckdb.connect() as conn:
+        conn.execute(f"attach '{tmp_path / 'serving.duckdb'}' as target")
+        conn.execute("create schema target.marts")
+        conn.execute(
+            "create table target.marts.fct_conversations as select * from (values"
+            " ('c1', timestamp '2022-11-01 10:00:00', 1.0),"
+            " ('c2', timestamp '2022-11-02 10:00:00', 2.0),"
+            " ('c3', timestamp '2022-11-03 10:00:00', 3.0),"
+            " ('c4', null, 4.0)) as t(conversation_id, opened_at, amount)"
+        )
+        first, second = tmp_path / "parquet-1", tmp_path / "parquet-2"
+        _write_parquet_folder(conn, "fct_conversations", first, None, None)
+        folders = sorted(p.name for p in (first / "fct_conversations").iterdir())
+        assert folders == [
+            "partition_date=2022-11-01",
+            "partition_date=2022-11-02",
+            "partition_date=2022-11-03",
+            "partition_date=__HIVE_DEFAULT_PARTITION__",
+        ]
+        # c2 changes and moves to 2022-11-03: both of its dates are touched.
+        conn.execute(
+            "update target.marts.fct_conversations set amount = 5.0,"
+            " opened_at = timestamp '2022-11-03 11:00:00' where conversation_id = 'c2'"
+        )
+        touched = {date(2022, 11, 2), date(2022, 11, 3)}
+        _write_parquet_folder(conn, "fct_conversations", second, first, touched)
+
+        def inode(root, folder):
+            (file,) = (root / "fct_conversations" / folder).glob("*.parquet")
+            return file.stat().st_ino
+
+        for kept in ("partition_date=2022-11-01", "partition_date=__HIVE_DEFAULT_PARTITION__"):
+            assert inode(second, kept) == inode(first, kept)
+        assert inode(second, "partition_date=2022-11-03") != inode(
+            first, "partition_date=2022-11-03"
+        )
+        assert not (second / "fct_conversations" / "partition_date=2022-11-02").exists()
+        rows = conn.execute(
+            f"select conversation_id, amount, partition_date from read_parquet("
+            f"'{second}/fct_conversations/*/*.parquet') order by conversation_id"
+        ).fetchall()
+    assert rows == [
+        ("c1", 1.0, date(2022, 11, 1)),
+        ("c2", 5.0, date(2022, 11, 3)),
+        ("c3", 3.0, date(2022, 11, 3)),
+        ("c4", 4.0, None),
+    ]
