@@ -336,3 +336,28 @@ def test_parse_workers_load_what_one_process_loads(tmp_path):
             ]
     assert tables[2] == tables[1]
     assert len(tables[1][0]) == 8
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2022-11-03T00:00:00.140Z", "2022-11-03 00:00:00.140000"),
+        ("2022-11-03T00:00:00.123987Z", "2022-11-03 00:00:00.123000"),  # truncated to ms
+        ("2022-11-03 23:59:59.9999Z", "2022-11-03 23:59:59.999000"),
+        ("2022-11-03T01:30:00.5+02:00", "2022-11-02 23:30:00.500000"),
+        ("20221103T000000Z", "2022-11-03 00:00:00"),
+        ("2022-11-03Z", None),  # a date alone takes no offset
+        ("2022-11-03T00:00:00+01:00Z", None),
+        ("2022-02-30T00:00:00Z", None),
+        ("2022-11-03T24:00:00Z", None),
+        ("2022-11-03T10:00:00", None),  # no offset
+    ],
+)
+def test_received_at_is_read_as_utc_to_the_millisecond(text, expected):
+    from orchestration.ingest.validate import Invalid, parse_iso_utc
+
+    try:
+        parsed = str(parse_iso_utc(text, "received_at"))
+    except Invalid:
+        parsed = None
+    assert parsed == expected

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from array import array
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -30,7 +30,6 @@ from orchestration import lake
 from orchestration.warehouse import ensure_raw_schema
 
 Fingerprint = tuple[str, int, int]  # (source_file, file_bytes, file_mtime_ns)
-_EPOCH = datetime(1970, 1, 1)
 
 
 @dataclass
@@ -43,26 +42,24 @@ class GoodLines:
     source_file: str
     table: pa.Table | None = None
     _numbers: array = field(default_factory=lambda: array("q"))
-    _received_us: array = field(default_factory=lambda: array("q"))
+    _received_at: list[datetime] = field(default_factory=list)
     _texts: list[str] = field(default_factory=list)
 
     def add(self, number: int, received_at: datetime, text: str) -> None:
         """A line the parser accepted."""
         self._numbers.append(number)
-        self._received_us.append((received_at - _EPOCH) // timedelta(microseconds=1))
+        self._received_at.append(received_at)
         self._texts.append(text)
 
     def packed(self) -> GoodLines:
         self.table = pa.table(
             {
                 "line_number": pa.array(np.frombuffer(self._numbers, dtype=np.int64)),
-                "received_at": pa.array(
-                    np.frombuffer(self._received_us, dtype=np.int64).astype("datetime64[us]")
-                ),
+                "received_at": pa.array(self._received_at, type=pa.timestamp("us")),
                 "raw_line": pa.array(self._texts, type=pa.string()),
             }
         )
-        self._numbers, self._received_us, self._texts = array("q"), array("q"), []
+        self._numbers, self._received_at, self._texts = array("q"), [], []
         return self
 
 
