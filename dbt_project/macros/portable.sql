@@ -15,29 +15,6 @@
     json_extract_string({{ json_expr }}, '{{ path }}')
 {%- endmacro %}
 
-{#- The JSON text at a JSONPath (an object or array kept as JSON text). -#}
-{% macro json_value(json_expr, path) -%}
-    {{ return(adapter.dispatch('json_value', 'whatsapp_reports')(json_expr, path)) }}
-{%- endmacro %}
-{% macro default__json_value(json_expr, path) -%}
-    get_json_object({{ json_expr }}, '{{ path }}')
-{%- endmacro %}
-{% macro duckdb__json_value(json_expr, path) -%}
-    json_extract({{ json_expr }}, '{{ path }}')
-{%- endmacro %}
-
-{#- A select-list expression giving one row per element of the JSON array at `path`,
-    each element as JSON text. A missing or null array gives no row. -#}
-{% macro json_array_elements(json_expr, path) -%}
-    {{ return(adapter.dispatch('json_array_elements', 'whatsapp_reports')(json_expr, path)) }}
-{%- endmacro %}
-{% macro default__json_array_elements(json_expr, path) -%}
-    explode(from_json(get_json_object({{ json_expr }}, '{{ path }}'), 'array<string>'))
-{%- endmacro %}
-{% macro duckdb__json_array_elements(json_expr, path) -%}
-    unnest(cast(json_extract({{ json_expr }}, '{{ path }}') as json[]))
-{%- endmacro %}
-
 {#- Unix seconds (text or number) -> TIMESTAMP in UTC without time zone. -#}
 {% macro from_unix_seconds(expr) -%}
     {{ return(adapter.dispatch('from_unix_seconds', 'whatsapp_reports')(expr)) }}
@@ -57,10 +34,26 @@
     substring({{ string_expr }}, 1, {{ dbt.length(prefix_expr) }}) = {{ prefix_expr }}
 {%- endmacro %}
 
-{#- The CTEs `entries` and `changes` over webhook POST rows in CTE `from_cte`: one row
-    per change of each entry, with the POST's lineage, the WABA (`entry.id`), the
-    business number (`metadata.display_phone_number`) and the change as JSON text. -#}
-{% macro webhook_changes(from_cte) %}
+{#- The CTEs `posts`, `entries`, `changes` and `business_changes` over webhook POST rows
+    in CTE `from_cte`: one row per change of each entry, with the POST's lineage, the
+    WABA (`entry.id`), the business number (`metadata.display_phone_number`) and the
+    change's value as a struct of `value_shape` (json_struct) plus its metadata. Each
+    line is parsed once. -#}
+{% macro webhook_changes(from_cte, value_shape) %}
+{%- set value = {'metadata': {'display_phone_number': 'string'}} -%}
+{%- do value.update(value_shape) -%}
+posts as (
+    select
+        dt,
+        source_file,
+        line_number,
+        received_at,
+        loaded_at,
+        {{ json_struct('raw_line', {'body': {'entry': [{'id': 'string', 'changes': [{'value': value}]}]}}) }}
+            as post
+    from {{ from_cte }}
+),
+
 entries as (
     select
         dt,
@@ -68,8 +61,8 @@ entries as (
         line_number,
         received_at,
         loaded_at,
-        {{ json_array_elements('raw_line', '$.body.entry') }} as entry
-    from {{ from_cte }}
+        {{ array_elements('post.body.entry') }} as entry
+    from posts
 ),
 
 changes as (
@@ -79,29 +72,68 @@ changes as (
         line_number,
         received_at,
         loaded_at,
-        {{ json_string('entry', '$.id') }} as waba_id,
-        {{ json_array_elements('entry', '$.changes') }} as change
+        entry.id as waba_id,
+        {{ array_elements('entry.changes') }} as change
     from entries
 ),
 
 business_changes as (
     select
         changes.*,
-        {{ json_string('change', '$.value.metadata.display_phone_number') }} as business_number
+        change.value.metadata.display_phone_number as business_number
     from changes
 )
 {% endmacro %}
 
-{#- False only where JSON text `json_expr` cannot hold an object key `key`: such a key
-    is written "key" followed by optional whitespace (space, tab, CR) and a colon, or
-    spelled with a \u escape. A plain text search, much cheaper than parsing: a model
-    uses it to skip lines that cannot hold what it extracts. -#}
-{% macro may_hold_json_key(json_expr, key) -%}
-    {%- set quoted_key = "'\"" ~ key ~ "\"'" -%}
-    (
-        {%- for follower in ["':'", "' '", 'chr(9)', 'chr(13)'] %}
-        {{ dbt.position(dbt.concat([quoted_key, follower]), json_expr) }} > 0 or
-        {%- endfor %}
-        {{ dbt.position(dbt.concat(['chr(92)', "'u'"]), json_expr) }} > 0
-    )
+{#- JSON text parsed once into a struct of the shape `schema`: a dict is an object (field
+    name -> shape), a one-element list an array of that shape, 'string' a value read as
+    text (as json_string reads it: a number or an object gives its JSON text), 'json' a
+    value kept as JSON text. Absent or null parts, and parts of another type, are NULL.
+    Reading many fields this way parses the text once, not once per field (about 3x
+    faster on the webhook log). Fields are read with dots: `post.body.entry`. -#}
+{% macro json_struct(json_expr, schema) -%}
+    {{ return(adapter.dispatch('json_struct', 'whatsapp_reports')(json_expr, schema)) }}
+{%- endmacro %}
+{% macro default__json_struct(json_expr, schema) -%}
+    from_json({{ json_expr }}, '{{ spark_type_of_shape(schema) }}')
+{%- endmacro %}
+{% macro duckdb__json_struct(json_expr, schema) -%}
+    json_transform({{ json_expr }}, '{{ duckdb_structure_of_shape(schema) }}')
+{%- endmacro %}
+
+{#- A json_struct shape as a Spark type (every leaf a string: Spark reads any JSON value
+    into a string field as its text). -#}
+{% macro spark_type_of_shape(shape) -%}
+    {%- if shape is mapping -%}
+        struct<{% for name, inner in shape.items() %}`{{ name }}`:{{ spark_type_of_shape(inner) }}{{ ',' if not loop.last }}{% endfor %}>
+    {%- elif shape is sequence and shape is not string -%}
+        array<{{ spark_type_of_shape(shape[0]) }}>
+    {%- else -%}
+        string
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A json_struct shape as DuckDB's json_transform structure. -#}
+{% macro duckdb_structure_of_shape(shape) -%}
+    {%- if shape is mapping -%}
+        {{ '{' }}{% for name, inner in shape.items() %}"{{ name }}":{{ duckdb_structure_of_shape(inner) }}{{ ',' if not loop.last }}{% endfor %}{{ '}' }}
+    {%- elif shape is sequence and shape is not string -%}
+        [{{ duckdb_structure_of_shape(shape[0]) }}]
+    {%- elif shape == 'json' -%}
+        "JSON"
+    {%- else -%}
+        "VARCHAR"
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A select-list expression giving one row per element of the array `array_expr` (a
+    struct's array, from json_struct). A null array gives no row. -#}
+{% macro array_elements(array_expr) -%}
+    {{ return(adapter.dispatch('array_elements', 'whatsapp_reports')(array_expr)) }}
+{%- endmacro %}
+{% macro default__array_elements(array_expr) -%}
+    explode({{ array_expr }})
+{%- endmacro %}
+{% macro duckdb__array_elements(array_expr) -%}
+    unnest({{ array_expr }})
 {%- endmacro %}

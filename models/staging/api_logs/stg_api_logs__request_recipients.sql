@@ -8,43 +8,69 @@ with api_logs as (
     {% endif %}
 ),
 
+parsed_requests as (
+    select
+        api_logs.*,
+        {{ json_struct('raw_line', {
+            'request_id': 'string',
+            'waba_id': 'string',
+            'from': 'string',
+            'type': 'string',
+            'template_name': 'string',
+            'body': 'string',
+            'campaign_id': 'string',
+            'ref': 'string',
+            'ref1': 'string',
+            'ref2': 'string',
+            'response': {
+                'http_status': 'string',
+                'error': {'message': 'string'},
+                'recipients': [{
+                    'message_id': 'string', 'to': 'string', 'wamid': 'string',
+                    'error': {'message': 'string'},
+                }],
+            },
+        }) }} as request
+    from api_logs
+),
+
 requests as (
     select
-        {{ json_string('raw_line', '$.request_id') }} as request_id,
+        request.request_id,
         received_at,
-        {{ json_string('raw_line', '$.waba_id') }} as waba_id,
-        {{ json_string('raw_line', '$.from') }} as business_number,
-        lower({{ json_string('raw_line', '$.type') }}) as message_format,
-        {{ json_string('raw_line', '$.template_name') }} as template_name,
-        {{ json_string('raw_line', '$.body') }} as body,
-        {{ json_string('raw_line', '$.campaign_id') }} as campaign_id,
-        {{ json_string('raw_line', '$.ref') }} as ref,
-        {{ json_string('raw_line', '$.ref1') }} as ref1,
-        {{ json_string('raw_line', '$.ref2') }} as ref2,
-        cast({{ json_string('raw_line', '$.response.http_status') }} as integer) as http_status,
-        {{ json_string('raw_line', '$.response.error.message') }} as request_error_message,
-        raw_line,
+        request.waba_id,
+        request.{{ adapter.quote('from') }} as business_number,
+        lower(request.type) as message_format,
+        request.template_name,
+        request.body,
+        request.campaign_id,
+        request.ref,
+        request.ref1,
+        request.ref2,
+        cast(request.response.http_status as integer) as http_status,
+        request.response.error.message as request_error_message,
+        request.response.recipients,
         dt,
         source_file,
         line_number,
         loaded_at
-    from api_logs
+    from parsed_requests
 ),
 
 recipients as (
     select
         requests.*,
-        {{ json_array_elements('raw_line', '$.response.recipients') }} as recipient
+        {{ array_elements('recipients') }} as recipient
     from requests
 ),
 
 final as (
     select
-        {{ json_string('recipient', '$.message_id') }} as message_id,
+        recipient.message_id,
         request_id,
         waba_id,
         business_number,
-        {{ json_string('recipient', '$.to') }} as user_number,
+        recipient.{{ adapter.quote('to') }} as user_number,
         message_format,
         template_name,
         body,
@@ -54,10 +80,8 @@ final as (
         ref2,
         received_at,
         http_status,
-        {{ json_string('recipient', '$.wamid') }} as wamid,
-        coalesce(
-            {{ json_string('recipient', '$.error.message') }}, request_error_message
-        ) as rejection_message,
+        recipient.wamid,
+        coalesce(recipient.error.message, request_error_message) as rejection_message,
         dt,
         source_file,
         line_number,

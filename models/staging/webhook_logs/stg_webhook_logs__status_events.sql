@@ -8,7 +8,15 @@ with webhook_logs as (
     {% endif %}
 ),
 
-{{ webhook_changes('webhook_logs') }},
+{{ webhook_changes('webhook_logs', {'statuses': [{
+    'id': 'string',
+    'status': 'string',
+    'timestamp': 'string',
+    'recipient_id': 'string',
+    'conversation': {'id': 'string', 'expiration_timestamp': 'string', 'origin': {'type': 'string'}},
+    'pricing': {'category': 'string'},
+    'errors': 'json',
+}]}) }},
 
 statuses as (
     select
@@ -19,26 +27,26 @@ statuses as (
         loaded_at,
         waba_id,
         business_number,
-        {{ json_array_elements('change', '$.value.statuses') }} as status_event
+        {{ array_elements('change.value.statuses') }} as status_event
     from business_changes
 ),
 
 final as (
     select
-        {{ json_string('status_event', '$.id') }} as wamid,
-        lower({{ json_string('status_event', '$.status') }}) as status,
-        {{ from_unix_seconds(json_string('status_event', '$.timestamp')) }} as event_at,
+        status_event.id as wamid,
+        lower(status_event.status) as status,
+        {{ from_unix_seconds('status_event.timestamp') }} as event_at,
         waba_id,
         business_number,
-        {{ json_string('status_event', '$.recipient_id') }} as user_number,
-        {{ json_string('status_event', '$.conversation.id') }} as conversation_id,
-        {{ from_unix_seconds(json_string('status_event', '$.conversation.expiration_timestamp')) }}
+        status_event.recipient_id as user_number,
+        status_event.conversation.id as conversation_id,
+        {{ from_unix_seconds('status_event.conversation.expiration_timestamp') }}
             as conversation_expires_at,
-        {{ json_string('status_event', '$.conversation.origin.type') }} as conversation_origin_type,
-        {{ json_string('status_event', '$.pricing.category') }} as pricing_category,
-        {{ json_string('status_event', '$.errors[0].code') }} as error_code,
-        {{ json_string('status_event', '$.errors[0].title') }} as error_title,
-        {{ json_string('status_event', '$.errors[0].error_data.details') }} as error_details,
+        status_event.conversation.origin.type as conversation_origin_type,
+        status_event.pricing.category as pricing_category,
+        {{ json_string('status_event.errors', '$[0].code') }} as error_code,
+        {{ json_string('status_event.errors', '$[0].title') }} as error_title,
+        {{ json_string('status_event.errors', '$[0].error_data.details') }} as error_details,
         received_at,
         dt,
         source_file,
