@@ -17,7 +17,7 @@ create table if not exists raw.api_logs (
     source_file varchar not null,
     line_number integer not null,
     received_at timestamp not null,
-    raw_line varchar not null,
+    raw_line varchar not null using compression zstd,
     loaded_at timestamp not null
 );
 create table if not exists raw.webhook_logs (
@@ -25,7 +25,7 @@ create table if not exists raw.webhook_logs (
     source_file varchar not null,
     line_number integer not null,
     received_at timestamp not null,
-    raw_line varchar not null,
+    raw_line varchar not null using compression zstd,
     loaded_at timestamp not null
 );
 create table if not exists raw.phone_numbers (
