@@ -361,3 +361,49 @@ def test_received_at_is_read_as_utc_to_the_millisecond(text, expected):
     except Invalid:
         parsed = None
     assert parsed == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "reason"),
+    [
+        (None, None, None),  # the status as built: valid
+        ("timestamp", -5, None),  # any int is unix seconds to the rule
+        ("timestamp", "1669365252", None),
+        ("recipient_id", None, None),
+        ("conversation", None, None),
+        ("conversation.expiration_timestamp", "1669451652", None),
+        ("errors", [], None),
+        ("id", "", "statuses[].id is not a non-empty string"),
+        ("id", 7, "statuses[].id is not a non-empty string"),
+        ("status", None, "missing required field statuses[].status"),
+        ("timestamp", True, "statuses[].timestamp is not unix seconds: 'True'"),
+        ("timestamp", 1669365252.5, "statuses[].timestamp is not unix seconds: '1669365252.5'"),
+        ("timestamp", "-5", "statuses[].timestamp is not unix seconds: '-5'"),
+        ("recipient_id", "+9198", "statuses[].recipient_id is not a string of digits"),
+        ("recipient_id", 9198, "statuses[].recipient_id is not a string of digits"),
+        ("conversation", "c1", "statuses[].conversation is not an object"),
+        ("conversation.id", "", "conversation.id is not a non-empty string"),
+        ("conversation.id", None, "missing required field conversation.id"),
+        (
+            "conversation.expiration_timestamp",
+            "tomorrow",
+            "conversation.expiration_timestamp is not unix seconds: 'tomorrow'",
+        ),
+        ("errors", {"code": 1}, "statuses[].errors is not an array"),
+    ],
+)
+def test_every_rule_of_a_status_is_held_to(path, value, reason):
+    from orchestration.ingest.validate import Invalid, validate_webhook_line
+
+    one = status("wamid.1", "sent", 1669365252)
+    one["conversation"] = {"id": "c1", "origin": {"type": "service"}}
+    one["errors"] = None
+    line = webhook_line(statuses=[one])
+    if path:
+        line = replaced(line, f"body.entry.0.changes.0.value.statuses.0.{path}", value)
+    try:
+        validate_webhook_line(line)
+        found = None
+    except Invalid as exc:
+        found = str(exc)
+    assert found == reason

@@ -44,15 +44,21 @@ def parse_iso_utc(value: Any, field: str) -> datetime:
         except ValueError:
             parsed = None  # the general path below gives the reason
         if parsed is not None and parsed.tzinfo is None:
-            return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000)
+            return _to_millisecond(parsed)
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise Invalid(f"{field} is not an ISO-8601 timestamp: {value[:40]!r}") from None
     if parsed.tzinfo is None:
         raise Invalid(f"{field} has no UTC offset: {value[:40]!r}")
-    parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000)
+    return _to_millisecond(parsed.astimezone(UTC).replace(tzinfo=None))
+
+
+def _to_millisecond(parsed: datetime) -> datetime:
+    """Truncated to the millisecond (`replace` costs more than the parse: skipped when
+    there is nothing to cut, as with the usual millisecond timestamps)."""
+    extra = parsed.microsecond % 1000
+    return parsed.replace(microsecond=parsed.microsecond - extra) if extra else parsed
 
 
 def _require(obj: dict, field: str, where: str = "") -> Any:
