@@ -34,6 +34,11 @@
     substring({{ string_expr }}, 1, {{ dbt.length(prefix_expr) }}) = {{ prefix_expr }}
 {%- endmacro %}
 
+{#- The columns that carry a raw line's lineage through a model's CTEs. -#}
+{% macro raw_line_lineage() -%}
+    dt, source_file, line_number, received_at, loaded_at
+{%- endmacro %}
+
 {#- The CTEs `posts`, `entries`, `changes` and `business_changes` over webhook POST rows
     in CTE `from_cte`: one row per change of each entry, with the POST's lineage, the
     WABA (`entry.id`), the business number (`metadata.display_phone_number`) and the
@@ -44,11 +49,7 @@
 {%- do value.update(value_shape) -%}
 posts as (
     select
-        dt,
-        source_file,
-        line_number,
-        received_at,
-        loaded_at,
+        {{ raw_line_lineage() }},
         {{ json_struct('raw_line', {'body': {'entry': [{'id': 'string', 'changes': [{'value': value}]}]}}) }}
             as post
     from {{ from_cte }}
@@ -56,22 +57,14 @@ posts as (
 
 entries as (
     select
-        dt,
-        source_file,
-        line_number,
-        received_at,
-        loaded_at,
+        {{ raw_line_lineage() }},
         {{ array_elements('post.body.entry') }} as entry
     from posts
 ),
 
 changes as (
     select
-        dt,
-        source_file,
-        line_number,
-        received_at,
-        loaded_at,
+        {{ raw_line_lineage() }},
         entry.id as waba_id,
         {{ array_elements('entry.changes') }} as change
     from entries

@@ -20,11 +20,7 @@ with webhook_logs as (
 
 statuses as (
     select
-        dt,
-        source_file,
-        line_number,
-        received_at,
-        loaded_at,
+        {{ raw_line_lineage() }},
         waba_id,
         business_number,
         {{ array_elements('change.value.statuses') }} as status_event
