@@ -85,6 +85,12 @@ def main() -> None:
         f"Python {platform.python_version()}"
     )
 
+    # dbt's manifest is parsed once after a change to the project (`make install` does it
+    # too); a run that found it stale would time a `dbt parse` (about 9 s) with it.
+    from orchestration.dbt_manifest import ensure_manifest
+    from orchestration.resources import dbt_project
+
+    ensure_manifest(dbt_project)
     landing = root / f"full-{args.days}x{args.messages_per_day}"
     generate(landing, start, args.days, args.messages_per_day)
     shutil.rmtree(root / "full-warehouse", ignore_errors=True)
