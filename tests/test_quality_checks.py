@@ -125,6 +125,29 @@ def test_a_loaded_row_without_a_required_field_fails(broken):
         assert outcome.passed is passed, window
 
 
+@pytest.mark.parametrize(
+    "patch",
+    [
+        '{"waba_id": null}',
+        '{"from": null}',
+        '{"to": "919876543210"}',
+        '{"response": {"recipients": {}}}',
+        '{"response": {"http_status": "accepted"}}',
+    ],
+)
+def test_an_api_row_without_a_required_field_or_with_a_bad_type_fails(broken, patch):
+    # One row of one file loses a field or its type (a JSON merge patch; null removes).
+    warehouse = broken(
+        f"update raw.api_logs set raw_line = json_merge_patch(raw_line, '{patch}') "
+        "where line_number = 1 and source_file = 'api_logs/dt=2022-11-25/part-a.jsonl'"
+    )
+    outcome = evaluate(warehouse, "raw/api_logs", "required_fields_parse")
+    assert (outcome.passed, outcome.samples) == (
+        False,
+        ["2022-11-25/api_logs/dt=2022-11-25/part-a.jsonl"],
+    )
+
+
 def test_the_run_prints_a_check_summary(e2e_run):
     lines = e2e_run["run"].stdout.splitlines()
     summary = next(i for i, line in enumerate(lines) if line.startswith("checks: "))

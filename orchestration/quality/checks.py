@@ -62,17 +62,22 @@ def _zero(columns: list[str]) -> list:
 # -- raw loads --------------------------------------------------------------------------
 REQUIRED_SQL = {
     "api_logs": """
+        -- One parse per list of paths, not one per path.
+        with fields as (
+            select dt, source_file, received_at,
+                json_extract_string(raw_line, ['$.request_id', '$.waba_id', '$.from',
+                    '$.response.http_status']) as strings,
+                json_type(raw_line, ['$.to', '$.response.recipients']) as types
+            from raw.api_logs where {dt_filter}
+        )
         select cast(dt as varchar) as dt, source_file, count(*) as rows_loaded,
             count(*) filter (where received_at is null
-                or json_extract_string(raw_line, '$.request_id') is null
-                or json_extract_string(raw_line, '$.waba_id') is null
-                or json_extract_string(raw_line, '$.from') is null
-                or json_type(raw_line, '$.to') is distinct from 'ARRAY'
-                or json_type(raw_line, '$.response.recipients') is distinct from 'ARRAY')
+                or strings[1] is null or strings[2] is null or strings[3] is null
+                or types[1] is distinct from 'ARRAY' or types[2] is distinct from 'ARRAY')
                 as rows_missing_required,
-            count(*) filter (where try_cast(json_extract_string(raw_line,
-                '$.response.http_status') as integer) is null) as rows_with_bad_types
-        from raw.api_logs where {dt_filter} group by all""",
+            count(*) filter (where try_cast(strings[4] as integer) is null)
+                as rows_with_bad_types
+        from fields group by all""",
     "webhook_logs": """
         select cast(dt as varchar) as dt, source_file, count(*) as rows_loaded,
             count(*) filter (where received_at is null
