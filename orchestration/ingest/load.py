@@ -125,7 +125,7 @@ def _parse_log_file(
                 except Invalid as exc:
                     reason = str(exc)
             if reason is None:
-                good.add(number, received_at, text)
+                good.add(number, received_at, raw)
                 load.lines_loaded += 1
             else:
                 bad.append((load.source_file, number, reason, text[:MAX_RAW_CHARS]))
