@@ -26,6 +26,7 @@ import shutil
 import time
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -40,18 +41,22 @@ SERVED_TABLES = (
 )
 SERVING_DB = "serving.duckdb"  # not marts.duckdb: DuckDB names the catalog after the file
 PARQUET_LINK = "parquet"
-# The big tables follow the touched keys of a dbt model (dbt_project/macros/
-# touched_keys.sql): served table -> (model, key column in the served table).
-FOLLOWS_TOUCHED_KEYS = {
-    "fct_messages": ("fct_messages", "message_id"),
-    "tabular_report": ("fct_messages", "whatsapp_id"),
-    "fct_conversations": ("int_conversations_priced", "conversation_id"),
-}
-# The big tables' Parquet folders: the date each row is filed under.
-PARQUET_PARTITION_DATE = {
-    "tabular_report": "cast(created_at as date)",
-    "fct_messages": "cast(created_at as date)",
-    "fct_conversations": "cast(opened_at as date)",
+
+
+class BigTable(NamedTuple):
+    """A served table kept up to date by key rather than copied whole."""
+
+    model: str  # the dbt model whose touched keys it follows (touched_keys.sql)
+    key: str  # that key's column in the served table
+    date: str  # the date each row is filed under in its Parquet folder
+
+
+BIG_TABLES = {
+    "fct_messages": BigTable("fct_messages", "message_id", "cast(created_at as date)"),
+    "tabular_report": BigTable("fct_messages", "whatsapp_id", "cast(created_at as date)"),
+    "fct_conversations": BigTable(
+        "int_conversations_priced", "conversation_id", "cast(opened_at as date)"
+    ),
 }
 PARTITION_COLUMN = "partition_date"
 UNPUBLISHED_KEYS = "staging.unpublished_keys"  # in the warehouse, written by dbt
@@ -93,7 +98,7 @@ def publish(warehouse: Path, serving_dir: Path) -> dict[str, int]:
             conn.execute("create schema if not exists target.publication")
             for table in SERVED_TABLES:
                 touched_dates = _copy_table(conn, table, pending if reuse else None)
-                if table in PARQUET_PARTITION_DATE:
+                if table in BIG_TABLES:
                     _write_parquet_folder(
                         conn, table, parquet_dir, previous_parquet if reuse else None, touched_dates
                     )
@@ -157,22 +162,21 @@ def _copy_table(
     """Bring target.marts.<table> level with the warehouse: only the pending keys' rows
     where the previous copy is reused and the model was not built whole, else all.
     Returns the Parquet dates those rows were and are filed under (None: copied whole)."""
-    model, key = FOLLOWS_TOUCHED_KEYS.get(table, (None, None))
-    if pending is not None and model is not None:
+    big = BIG_TABLES.get(table)
+    if pending is not None and big is not None:
         (whole_build,) = conn.execute(
-            f"select count(*) from {pending} where model = ? and key_value is null", [model]
+            f"select count(*) from {pending} where model = ? and key_value is null", [big.model]
         ).fetchone()
         if not whole_build:
-            keys = f"(select key_value from {pending} where model = '{model}')"
+            keys = f"(select key_value from {pending} where model = '{big.model}')"
             dates_of_keys = (
-                f"select distinct {PARQUET_PARTITION_DATE[table]}"
-                f" from target.marts.{table} where {key} in {keys}"
+                f"select distinct {big.date} from target.marts.{table} where {big.key} in {keys}"
             )
             touched = {day for (day,) in conn.execute(dates_of_keys).fetchall()}
-            conn.execute(f"delete from target.marts.{table} where {key} in {keys}")
+            conn.execute(f"delete from target.marts.{table} where {big.key} in {keys}")
             conn.execute(
                 f"insert into target.marts.{table}"
-                f" select * from source.marts.{table} where {key} in {keys}"
+                f" select * from source.marts.{table} where {big.key} in {keys}"
             )
             return touched | {day for (day,) in conn.execute(dates_of_keys).fetchall()}
     conn.execute(
@@ -199,7 +203,7 @@ def _write_parquet_folder(
     is no previous version or the table was copied whole."""
     folder = parquet_dir / table
     folder.mkdir(parents=True)
-    date_expr = PARQUET_PARTITION_DATE[table]
+    date_expr = BIG_TABLES[table].date
     previous_folder = previous_dir / table if previous_dir else None
     rows = f"select *, {date_expr} as {PARTITION_COLUMN} from target.marts.{table}"
     params: list = []
