@@ -236,14 +236,12 @@
     opened flag changes, or when it appears or disappears; a new status that changes
     none of them (most of them) moves nothing. Places before that point stay. -#}
 {% macro touched_free_tier_conversations() -%}
-    with touched as materialized (
-        {{ touched_conversations() }}
-    ),
+    {{ with_touched_conversation_keys() }},
 
     previous as (
         select conversation_id, waba_id, opened_month, opened_at, origin_type, is_opened
         from {{ this }}
-        where conversation_id in (select key_value from touched)
+        where conversation_id in ({{ keys_of('touched_conversation_keys') }})
     ),
 
     current_state as (
@@ -255,7 +253,7 @@
             origin_type,
             is_opened
         from {{ model_relation('int_conversations_aggregated') }}
-        where conversation_id in (select key_value from touched)
+        where conversation_id in ({{ keys_of('touched_conversation_keys') }})
     ),
 
     changed as (
@@ -298,7 +296,7 @@
         group by waba_id, opened_month
     )
 
-    select key_value from touched
+    {{ keys_of('touched_conversation_keys') }}
     union
     select conversations.conversation_id as key_value
     from {{ model_relation('int_conversations_aggregated') }} as conversations
