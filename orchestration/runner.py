@@ -8,6 +8,7 @@ the dbt build with its tests. Each prints one line per asset or model.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import time
 from collections.abc import Callable
@@ -142,6 +143,10 @@ def run_pipeline(
     from orchestration.assets.serving import serving_marts
     from orchestration.resources import build_resources
 
+    # Dagster, dbt and GX leave millions of long-lived objects: moved out of the
+    # collector's reach, every full collection (here, in the forked parse workers and
+    # at exit) stops walking them.
+    gc.freeze()
     started = time.monotonic()
     log_path = settings.warehouse.parent / "logs" / "last_run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
