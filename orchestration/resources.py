@@ -7,11 +7,14 @@ import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
 from dagster import BetaWarning, ConfigurableResource
 from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt.compat import DBT_PYTHON_VERSION
+from packaging.version import Version
 
 from orchestration import lake, warehouse
 from orchestration.ingest.sinks import DuckDBSink, ParquetSink, RawSink
@@ -63,6 +66,20 @@ class WarehouseResource(ConfigurableResource):
             lake.refresh_catalog(Path(self.lake_dir), Path(self.path))
 
 
+class WarehouseDbtCliResource(DbtCliResource):
+    """dagster-dbt's dbt resource, without its `dbt --version` subprocess (1.6 s a run).
+
+    dagster-dbt asks the executable for its version before every invocation, to tell
+    dbt-core from the Fusion engine. The executable here is always the dbt-core
+    installed beside this interpreter (`build_resources` names it), whose version
+    dagster-dbt has already imported. `tests/test_dbt_resource.py` fails if dagster-dbt
+    stops reading the version through this property."""
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        return DBT_PYTHON_VERSION
+
+
 def build_resources(settings: Settings) -> dict[str, object]:
     settings.export_env()
     return {
@@ -73,5 +90,9 @@ def build_resources(settings: Settings) -> dict[str, object]:
             engine=settings.engine,
             lake_dir=str(settings.lake),
         ),
-        "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROFILES_DIR)),
+        "dbt": WarehouseDbtCliResource(
+            project_dir=dbt_project,
+            profiles_dir=str(DBT_PROFILES_DIR),
+            dbt_executable=str(Path(sys.executable).parent / "dbt"),
+        ),
     }
