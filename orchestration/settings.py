@@ -1,7 +1,8 @@
 """Every environment choice in one place: paths, the dbt project, thresholds.
 
-Both Dagster and dbt's `profiles.yml` read the warehouse path from `WA_WAREHOUSE`, so a
-scheduler, the CLI and a person running dbt by hand all point at the same file.
+Both Dagster and dbt read the warehouse path from `WA_WAREHOUSE` (dbt through the
+plugin its profile names), so a scheduler, the CLI and a person running dbt by hand all
+point at the same file.
 """
 
 from __future__ import annotations

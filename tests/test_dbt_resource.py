@@ -1,17 +1,19 @@
-"""The dbt resource knows dbt's version without asking the executable every run."""
+"""What dbt costs to start: no version subprocess, no re-parse for a new warehouse file."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import dagster_dbt.core.resource as dagster_dbt_resource
+import duckdb
 import pytest
 
 from orchestration.resources import WarehouseDbtCliResource, build_resources
-from orchestration.settings import Settings
+from orchestration.settings import DBT_PROFILES_DIR, DBT_PROJECT_DIR, Settings
 
 
 @pytest.fixture
@@ -41,3 +43,41 @@ def test_an_invocation_runs_no_version_subprocess(resource, monkeypatch):
     monkeypatch.setattr(dagster_dbt_resource, "check_output", no_subprocess)
     invocation = resource.cli(["list", "--resource-type", "seed", "--quiet"])
     assert invocation.wait().is_successful()
+
+
+def _dbt_seed(warehouse: Path, target: Path) -> str:
+    completed = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "seed",
+            "--select",
+            "free_tier_rules",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROFILES_DIR),
+            "--target-path",
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, "WA_WAREHOUSE": str(warehouse), "WA_ENGINE": "duckdb"},
+    )
+    assert completed.returncode == 0, completed.stdout[-2000:]
+    return completed.stdout
+
+
+def test_a_new_warehouse_file_keeps_dbts_parse_and_gets_the_tables(tmp_path):
+    """dbt reuses its saved parse only while the profile is the same: the warehouse path
+    reaches dbt through the plugin, not the profile, so a new file costs no re-parse."""
+    first, second = tmp_path / "first.duckdb", tmp_path / "second.duckdb"
+    target = tmp_path / "target"
+    _dbt_seed(first, target)  # leaves target/partial_parse.msgpack
+    log = _dbt_seed(second, target)
+    assert "Unable to do partial parsing" not in log
+    for path in (first, second):
+        with duckdb.connect(str(path), read_only=True) as conn:
+            (rows,) = conn.execute("select count(*) from reference.free_tier_rules").fetchone()
+        assert rows > 0
