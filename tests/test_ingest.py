@@ -240,6 +240,32 @@ def test_invalid_utf8_is_quarantined_not_crashing(tmp_path, conn):
     assert [r for _, _, r in quarantine(conn)] == ["line is not valid UTF-8"]
 
 
+def test_a_refused_line_is_named_for_its_first_fault_and_kept_as_text(tmp_path, conn):
+    """Only refused lines are decoded: the reason must still put bad UTF-8 before bad
+    JSON, and blank before bad JSON, whatever the JSON parser says first."""
+    landing = tmp_path / "landing"
+    path = landing / "webhook_logs/dt=2022-11-25/odd.jsonl"
+    path.parent.mkdir(parents=True)
+    lines = [
+        b'{"a": "\xed\xa0\x80"}',  # a UTF-16 surrogate, encoded: not UTF-8
+        b'{"a": "\xc0\xaf"}',  # an overlong "/"
+        b'{"a": "\xf4\x90\x80\x80"}',  # past U+10FFFF
+        b" \t ",
+        b"\xef\xbb\xbf{}",  # a byte order mark
+        b'{"received_at": "2022-11-25T08:00:00Z"',
+    ]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    result = load_log_partition(DuckDBSink(conn), landing, "webhook_logs", DT)
+    rows = quarantine(conn)
+    assert [reason for _, _, reason in rows][:4] == ["line is not valid UTF-8"] * 3 + [
+        "empty line"
+    ]
+    assert [reason.split(":")[0] for _, _, reason in rows][4:] == ["invalid JSON"] * 2
+    texts = [text for (text,) in conn.execute("select raw_line from raw.quarantine").fetchall()]
+    assert sorted(texts) == sorted(line.decode("utf-8", errors="replace") for line in lines)
+    assert (result.lines_read, result.lines_quarantined) == (6, 6)
+
+
 def test_registry_rows_are_validated_and_reloaded_whole(tmp_path, conn):
     landing = tmp_path / "landing"
     folder = landing / "phone_numbers"

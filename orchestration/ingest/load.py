@@ -114,22 +114,22 @@ def _parse_log_file(
     try:
         for number, raw in enumerate(landing.read_lines(path), start=1):
             load.lines_read += 1
-            text, reason = _decode(raw)
-            if reason is None and not text.strip():
-                reason = "empty line"
-            if reason is None:
-                try:
-                    received_at = validator(orjson.loads(raw))
-                except orjson.JSONDecodeError as exc:
-                    reason = f"invalid JSON: {exc}"
-                except Invalid as exc:
-                    reason = str(exc)
-            if reason is None:
+            # orjson refuses invalid UTF-8 and empty lines itself: a good line is never
+            # decoded to text, only a refused one is, to name its reason and keep it.
+            try:
+                received_at = validator(orjson.loads(raw))
+            except orjson.JSONDecodeError as exc:
+                text, reason = _decode(raw)
+                if reason is None:
+                    reason = "empty line" if not text.strip() else f"invalid JSON: {exc}"
+            except Invalid as exc:
+                text, reason = _decode(raw)[0], str(exc)
+            else:
                 good.add(number, received_at, raw)
                 load.lines_loaded += 1
-            else:
-                bad.append((load.source_file, number, reason, text[:MAX_RAW_CHARS]))
-                load.lines_quarantined += 1
+                continue
+            bad.append((load.source_file, number, reason, text[:MAX_RAW_CHARS]))
+            load.lines_quarantined += 1
     except (OSError, EOFError) as exc:
         # A truncated or corrupt gzip: what was read stays; the unreadable rest is one
         # quarantined pseudo-line, so the file still reconciles and the cause is visible.
