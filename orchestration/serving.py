@@ -6,7 +6,8 @@ published to a separate folder (`WA_SERVING_DIR`, default `serving/` beside the
 warehouse):
 
 - `serving.duckdb`: the tables under the same names (`marts.tabular_report`, ...), built
-  under a temporary name and moved into place with one atomic rename;
+  under a temporary name and moved into place with one atomic rename; a view of the
+  warehouse over another served table stays a view (VIEWS_OVER);
 - `parquet/`: the same tables for tools that read Parquet; `parquet` is a symlink to a
   versioned folder, swapped atomically too. The summaries and dimensions are one file
   each (`parquet/<table>.parquet`); the three big tables are folders with one file per
@@ -31,14 +32,20 @@ from typing import NamedTuple
 import duckdb
 
 SERVED_TABLES = (
+    "fct_messages",  # before tabular_report, a view over it
     "tabular_report",
     "summary_messages",
     "summary_sessions",
-    "fct_messages",
     "fct_conversations",
     "dim_phone_numbers",
     "dim_countries",
 )
+# Views in the warehouse over another served table: the copy keeps them as the same view
+# rather than a second copy of the rows (1M rows: 1.3 s a run, and a file copy 40 %
+# smaller). DuckDB stores a view's SQL relative to its own catalog, so the view reads the
+# serving copy's table. Where the warehouse keeps the view differently (on Spark every
+# mart is a view over Parquet), the rows are copied as before.
+VIEWS_OVER = {"tabular_report": "fct_messages"}
 SERVING_DB = "serving.duckdb"  # not marts.duckdb: DuckDB names the catalog after the file
 PARQUET_LINK = "parquet"
 
@@ -96,8 +103,14 @@ def publish(warehouse: Path, serving_dir: Path) -> dict[str, int]:
             conn.execute(f"attach '{temporary_db}' as target")
             conn.execute("create schema if not exists target.marts")
             conn.execute("create schema if not exists target.publication")
+            dates_rewritten: dict[str, set[date | None] | None] = {}
             for table in SERVED_TABLES:
-                touched_dates = _copy_table(conn, table, pending if reuse else None)
+                if _recreate_view(conn, table):
+                    # The same keys and dates as the table it reads.
+                    touched_dates = dates_rewritten[VIEWS_OVER[table]]
+                else:
+                    touched_dates = _copy_table(conn, table, pending if reuse else None)
+                dates_rewritten[table] = touched_dates
                 if table in BIG_TABLES:
                     _write_parquet_folder(
                         conn, table, parquet_dir, previous_parquet if reuse else None, touched_dates
@@ -183,6 +196,49 @@ def _copy_table(
         f"create or replace table target.marts.{table} as select * from source.marts.{table}"
     )
     return None
+
+
+def _recreate_view(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Define target.marts.<table> as the warehouse's view over a stored served table
+    (VIEWS_OVER), replacing what the previous copy had; False where the warehouse does
+    not keep it so, or the view reads something the copy does not hold."""
+    base = VIEWS_OVER.get(table)
+    if base is None:
+        return False
+    kinds = dict(
+        conn.execute(
+            "select table_name, table_type from information_schema.tables"
+            " where table_catalog = 'source' and table_schema = 'marts'"
+            " and table_name in (?, ?)",
+            [table, base],
+        ).fetchall()
+    )
+    if kinds.get(table) != "VIEW" or kinds.get(base) != "BASE TABLE":
+        return False
+    (definition,) = conn.execute(
+        "select sql from duckdb_views() where database_name = 'source'"
+        " and schema_name = 'marts' and view_name = ?",
+        [table],
+    ).fetchone()
+    conn.execute("begin transaction")
+    try:
+        previous = conn.execute(
+            "select table_type from information_schema.tables where table_catalog = 'target'"
+            " and table_schema = 'marts' and table_name = ?",
+            [table],
+        ).fetchone()
+        if previous:
+            kind = "view" if previous[0] == "VIEW" else "table"
+            conn.execute(f"drop {kind} target.marts.{table}")
+        conn.execute("use target")
+        conn.execute(definition)  # `create view marts.<table> as ...`, bound in target
+        conn.execute("commit")
+    except duckdb.CatalogException:
+        conn.execute("rollback")
+        return False
+    finally:
+        conn.execute("use memory")
+    return True
 
 
 def _partition_folder(day: date | None) -> str:

@@ -102,6 +102,45 @@ def test_a_reader_gets_the_previous_numbers_while_a_writer_holds_the_warehouse(c
         writer.wait()
 
 
+def test_the_report_is_served_as_its_view_even_where_the_copy_held_a_table(copied):
+    """The copy keeps tabular_report as the warehouse's view over fct_messages, not a
+    second copy of the rows; a copy published before that, with a table, is mended."""
+    from orchestration.serving import publish
+
+    warehouse, serving = copied / "warehouse.duckdb", copied / "serving"
+    with duckdb.connect(str(serving / "serving.duckdb")) as conn:
+        conn.execute("create table marts.report_rows as select * from marts.tabular_report")
+        conn.execute("drop view marts.tabular_report")
+        conn.execute("alter table marts.report_rows rename to tabular_report")
+        # The copy was published from the e2e warehouse: now from its copy, so the next
+        # publication starts from this file.
+        conn.execute("update publication.published_from set warehouse = ?", [str(warehouse)])
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute("update marts.fct_messages set template_name = 'renamed'")
+        conn.execute(
+            "insert into staging.unpublished_keys (model, key_value) values ('fct_messages', null)"
+        )
+    publish(warehouse, serving)
+    query = "select * from marts.tabular_report order by whatsapp_id"
+    with duckdb.connect(str(serving / "serving.duckdb"), read_only=True) as conn:
+        (kind,) = conn.execute(
+            "select table_type from information_schema.tables where table_name = 'tabular_report'"
+        ).fetchone()
+        served = conn.execute(query).fetchall()
+        templates = conn.execute(
+            "select distinct template_name from marts.tabular_report"
+        ).fetchall()
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        expected = conn.execute(query).fetchall()
+    assert kind == "VIEW"
+    assert served == expected and templates == [("renamed",)]
+    with duckdb.connect() as conn:
+        parquet = conn.execute(
+            f"select distinct template_name from '{serving}/parquet/tabular_report/*/*.parquet'"
+        ).fetchall()
+    assert parquet == [("renamed",)]
+
+
 def test_a_failed_run_leaves_the_serving_copy_untouched(copied):
     before = digest(copied / "serving" / "serving.duckdb")
     parquet_before = (copied / "serving" / "parquet").readlink()

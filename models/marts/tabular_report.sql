@@ -1,5 +1,5 @@
 -- A view on DuckDB: the rows are fct_messages's, kept up to date incrementally there, and
--- a table would copy them all on every run. The serving copy stores it as a table.
+-- a table would copy them all on every run. The serving copy keeps the same view.
 {{ config(materialized=projection_materialization()) }}
 -- Tabular Report: one row per message (R25), columns as in outputs.md.
 with messages as (
