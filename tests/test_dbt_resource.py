@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster_dbt.core.resource as dagster_dbt_resource
 import duckdb
 import pytest
+from dagster_dbt import DbtCliResource
 
 from orchestration.resources import WarehouseDbtCliResource, build_resources
 from orchestration.settings import DBT_PROFILES_DIR, DBT_PROJECT_DIR, Settings
@@ -34,15 +35,24 @@ def test_the_version_is_the_one_the_executable_reports(resource):
     assert Path(resource.dbt_executable) == Path(sys.executable).parent / "dbt"
 
 
-def test_an_invocation_runs_no_version_subprocess(resource, monkeypatch):
+def test_an_invocation_runs_no_version_subprocess_and_builds_no_adapter(resource, monkeypatch):
     def no_subprocess(*args, **kwargs):
         raise AssertionError(f"dagster-dbt ran a subprocess for the version: {args}")
 
-    # dagster-dbt's own way to learn the version: if it stops going through
-    # `_cli_version`, this patched call is reached and the test fails.
+    adapters_built = []
+
+    def count_adapter(*args, **kwargs):
+        adapters_built.append(args)
+
+    # dagster-dbt's own ways to learn the version and to build its adapter: if it stops
+    # going through the two overridden names, a patched one is reached and the test
+    # fails. (dagster-dbt turns an error while building the adapter into a warning, so
+    # the stock builder is counted rather than made to raise.)
     monkeypatch.setattr(dagster_dbt_resource, "check_output", no_subprocess)
+    monkeypatch.setattr(DbtCliResource, "_initialize_dbt_core_adapter", count_adapter)
     invocation = resource.cli(["list", "--resource-type", "seed", "--quiet"])
     assert invocation.wait().is_successful()
+    assert adapters_built == [] and invocation.adapter is None
 
 
 def _dbt_seed(warehouse: Path, target: Path) -> str:
