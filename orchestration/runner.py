@@ -137,9 +137,6 @@ def run_pipeline(
     echo: Callable[[str], None] = print,
 ) -> RunOutcome:
     settings.export_env()
-    from orchestration.quality.expectations import preload
-
-    preload()
     from orchestration.assets.checks import model_checks, raw_checks
     from orchestration.assets.dbt import warehouse_dbt_assets
     from orchestration.assets.ingest import api_logs, phone_numbers, webhook_logs

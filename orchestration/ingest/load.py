@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 import pandas as pd
 
-from orchestration import background, landing
+from orchestration import landing
 from orchestration.ingest.sinks import GoodLines, RawSink
 from orchestration.ingest.validate import (
     Invalid,
@@ -225,9 +225,6 @@ def load_log_partitions(
             while len(in_flight) > workers:
                 yield _finish(sink, *in_flight.popleft())
             start(dt)
-            # The pool forks every worker at its first task: the run's background work
-            # (orchestration/background.py) may start now.
-            background.start_after_fork()
         while in_flight:
             yield _finish(sink, *in_flight.popleft())
     finally:

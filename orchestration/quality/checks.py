@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
+import great_expectations.expectations as gxe
 
 from orchestration.quality.expectations import Outcome, validate
 
@@ -43,29 +44,19 @@ class Check:
     evaluate: Callable[[duckdb.DuckDBPyConnection, CheckScope], Outcome]
 
 
-def _gxe():
-    """Great Expectations' expectation classes, imported on first use: the import takes
-    about 3 s, which `wa-reports run` spends in the background (expectations.preload)."""
-    import great_expectations.expectations as gxe
-
-    return gxe
-
-
 def _pairs_equal(pairs: list[tuple[str, str]]) -> list:
-    return [_gxe().ExpectColumnPairValuesToBeEqual(column_A=a, column_B=b) for a, b in pairs]
+    return [gxe.ExpectColumnPairValuesToBeEqual(column_A=a, column_B=b) for a, b in pairs]
 
 
 def _at_least(pairs: list[tuple[str, str]]) -> list:
     return [
-        _gxe().ExpectColumnPairValuesAToBeGreaterThanB(column_A=a, column_B=b, or_equal=True)
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A=a, column_B=b, or_equal=True)
         for a, b in pairs
     ]
 
 
 def _zero(columns: list[str]) -> list:
-    return [
-        _gxe().ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=0) for c in columns
-    ]
+    return [gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=0) for c in columns]
 
 
 # -- raw loads --------------------------------------------------------------------------
@@ -131,7 +122,7 @@ def quarantine_rate(source: str) -> Callable[[duckdb.DuckDBPyConnection, CheckSc
             f"{source}_quarantine_rate",
             frame,
             [
-                _gxe().ExpectColumnValuesToBeBetween(
+                gxe.ExpectColumnValuesToBeBetween(
                     column="quarantine_rate", min_value=0, max_value=threshold
                 )
             ],
@@ -203,7 +194,7 @@ def numbers_missing_from_registry(conn: duckdb.DuckDBPyConnection, _: CheckScope
     return validate(
         "registry_coverage",
         frame,
-        [_gxe().ExpectColumnValuesToBeInSet(column="is_registered", value_set=[True])],
+        [gxe.ExpectColumnValuesToBeInSet(column="is_registered", value_set=[True])],
         ["phone_number"],
     )
 
@@ -336,7 +327,7 @@ def chargeable_conversations_have_a_rate(conn: duckdb.DuckDBPyConnection, _: Che
     return validate(
         "chargeable_have_rate",
         frame,
-        [_gxe().ExpectColumnValuesToNotBeNull(column="amount_usd")],
+        [gxe.ExpectColumnValuesToNotBeNull(column="amount_usd")],
         ["conversation_id", "pricing_market", "origin_type"],
     )
 

@@ -9,14 +9,11 @@ offending key), so validation takes a fraction of a second.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 import pandas as pd
-
-from orchestration import background
 
 
 @dataclass
@@ -37,25 +34,8 @@ class Outcome:
         )
 
 
-def preload() -> None:
-    """Import Great Expectations (about 3 s) and make its context in the background
-    while the raw logs are parsed, instead of before (orchestration/background.py). A
-    check that runs first waits for it, as any second importer of a module does."""
-    background.after_workers_fork(_batch_definition)
-
-
-_CONTEXT_LOCK = threading.Lock()
-
-
-def _batch_definition():
-    """The one ephemeral GX context and its frame batch (made once, by whichever thread
-    comes first; the other waits)."""
-    with _CONTEXT_LOCK:
-        return _make_batch_definition()
-
-
 @cache
-def _make_batch_definition():
+def _batch_definition():
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
