@@ -91,3 +91,34 @@ def test_a_new_warehouse_file_keeps_dbts_parse_and_gets_the_tables(tmp_path):
         with duckdb.connect(str(path), read_only=True) as conn:
             (rows,) = conn.execute("select count(*) from reference.free_tier_rules").fetchone()
         assert rows > 0
+
+
+def test_old_invocation_folders_are_removed_young_and_newest_ones_kept(tmp_path):
+    """dagster-dbt never removes its per-invocation target folders."""
+    from orchestration.assets.dbt import KEPT_INVOCATION_FOLDERS, prune_invocation_folders
+
+    now = 1_800_000_000.0
+
+    def folder(name: str, age_minutes: float, log_age_minutes: float | None = None) -> Path:
+        path = tmp_path / name
+        path.mkdir()
+        stamp = now - age_minutes * 60
+        if log_age_minutes is not None:
+            log_stamp = now - log_age_minutes * 60
+            (path / "dbt.log").write_text("...")
+            os.utime(path / "dbt.log", (log_stamp, log_stamp))
+        os.utime(path, (stamp, stamp))
+        return path
+
+    young = [folder(f"warehouse_dbt_assets-r{m}-u", m) for m in (5, 10, 15, 20, 25, 30, 35)]
+    still_logging = folder("warehouse_dbt_assets-rlong-u", 180, log_age_minutes=2)
+    old = [folder(f"warehouse_dbt_assets-r{m}-u", m) for m in (120, 180)]
+    current = folder("warehouse_dbt_assets-rnow-u", 240)  # the caller's own: always kept
+    other = folder("cli-abc", 600)  # not an invocation folder of this asset
+    assert len(young) > KEPT_INVOCATION_FOLDERS  # kept for their age, not their rank
+
+    removed = prune_invocation_folders(current, now=now)
+
+    assert sorted(removed) == sorted(old)
+    assert not any(path.exists() for path in old)
+    assert all(path.exists() for path in [*young, still_logging, current, other])

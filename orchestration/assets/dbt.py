@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,10 @@ from orchestration.resources import WAREHOUSE_POOL, WarehouseResource, dbt_proje
 
 ensure_manifest(dbt_project)
 PARTIAL_PARSE = "partial_parse.msgpack"
+# Invocation folders kept beside the newest: enough to read the last runs' compiled SQL
+# and dbt.log. Any folder is kept while it is younger than an hour (a run may be using it).
+KEPT_INVOCATION_FOLDERS = 5
+INVOCATION_FOLDER_MAX_AGE_S = 3600
 
 
 def with_row_counts(events: list, manifest: dict, warehouse_path: Path) -> Iterator:
@@ -50,6 +55,7 @@ def warehouse_dbt_assets(
         )
         events = list(invocation.stream())
     keep_partial_parse(invocation.target_path)
+    prune_invocation_folders(invocation.target_path)
     warehouse.refresh_catalog()  # on Spark, DuckDB views over the tables just written
     yield from with_row_counts(events, invocation.manifest, Path(warehouse.path))
     if not invocation.is_successful():
@@ -71,6 +77,38 @@ def keep_partial_parse(invocation_target: Path) -> None:
         staged = shared.with_name(f".{PARTIAL_PARSE}.{os.getpid()}.tmp")
         shutil.copyfile(produced, staged)
         os.replace(staged, shared)
+
+
+def prune_invocation_folders(invocation_target: Path, now: float | None = None) -> list[Path]:
+    """Remove the old target folders of this asset's invocations; return them.
+
+    dagster-dbt runs each invocation in a folder of its own under the project's
+    `target/` (`<op>-<run id>-<uuid>`: compiled SQL, run_results.json, dbt.log, about
+    6 MB) and never removes it, so a daily schedule, its backfills and test runs fill the
+    disk (3.4 GB here after a few days of test runs). A folder goes once it is neither
+    among the newest KEPT_INVOCATION_FOLDERS nor younger than an hour (its last change:
+    the folder or its dbt.log): another run may still be writing a young one.
+    """
+    now = time.time() if now is None else now
+    op_name = invocation_target.name.split("-", 1)[0]
+
+    def last_change(folder: Path) -> float:
+        log = folder / "dbt.log"
+        return max(folder.stat().st_mtime, log.stat().st_mtime if log.exists() else 0.0)
+
+    folders = sorted(
+        (p for p in invocation_target.parent.glob(f"{op_name}-*") if p.is_dir()),
+        key=last_change,
+        reverse=True,
+    )
+    removed = [
+        folder
+        for folder in folders[KEPT_INVOCATION_FOLDERS:]
+        if folder != invocation_target and now - last_change(folder) > INVOCATION_FOLDER_MAX_AGE_S
+    ]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed
 
 
 def failed_nodes(invocation) -> str:
