@@ -257,9 +257,7 @@ def test_a_refused_line_is_named_for_its_first_fault_and_kept_as_text(tmp_path, 
     path.write_bytes(b"\n".join(lines) + b"\n")
     result = load_log_partition(DuckDBSink(conn), landing, "webhook_logs", DT)
     rows = quarantine(conn)
-    assert [reason for _, _, reason in rows][:4] == ["line is not valid UTF-8"] * 3 + [
-        "empty line"
-    ]
+    assert [reason for _, _, reason in rows][:4] == ["line is not valid UTF-8"] * 3 + ["empty line"]
     assert [reason.split(":")[0] for _, _, reason in rows][4:] == ["invalid JSON"] * 2
     texts = [text for (text,) in conn.execute("select raw_line from raw.quarantine").fetchall()]
     assert sorted(texts) == sorted(line.decode("utf-8", errors="replace") for line in lines)
