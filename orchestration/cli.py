@@ -43,6 +43,21 @@ def _existing_serving_copy(args: argparse.Namespace) -> tuple[Settings, Path]:
     return settings, path
 
 
+def dbt_command(*args: str, target: Path) -> list[str]:
+    """The command line of the dbt beside this interpreter, on this project and its
+    profiles, writing into `target`."""
+    return [
+        str(Path(sys.executable).parent / "dbt"),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROFILES_DIR),
+        "--target-path",
+        str(target),
+    ]
+
+
 @contextmanager
 def _dbt(*args: str, capture: bool = False) -> Iterator[tuple[subprocess.CompletedProcess, Path]]:
     """The dbt installed beside this interpreter, on this project and its profiles.
@@ -58,16 +73,7 @@ def _dbt(*args: str, capture: bool = False) -> Iterator[tuple[subprocess.Complet
         if (shared / "partial_parse.msgpack").exists():
             shutil.copyfile(shared / "partial_parse.msgpack", target / "partial_parse.msgpack")
         completed = subprocess.run(
-            [
-                str(Path(sys.executable).parent / "dbt"),
-                *args,
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROFILES_DIR),
-                "--target-path",
-                str(target),
-            ],
+            dbt_command(*args, target=target),
             cwd=DBT_PROJECT_DIR,
             capture_output=capture,
             text=True,

@@ -13,8 +13,9 @@ import duckdb
 import pytest
 from dagster_dbt import DbtCliResource
 
+from orchestration.cli import dbt_command
 from orchestration.resources import WarehouseDbtCliResource, build_resources
-from orchestration.settings import DBT_PROFILES_DIR, DBT_PROJECT_DIR, Settings
+from orchestration.settings import DBT_PROJECT_DIR, Settings
 
 
 @pytest.fixture
@@ -57,18 +58,7 @@ def test_an_invocation_runs_no_version_subprocess_and_builds_no_adapter(resource
 
 def _dbt_seed(warehouse: Path, target: Path) -> str:
     completed = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "seed",
-            "--select",
-            "free_tier_rules",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROFILES_DIR),
-            "--target-path",
-            str(target),
-        ],
+        dbt_command("seed", "--select", "free_tier_rules", target=target),
         capture_output=True,
         text=True,
         check=False,
