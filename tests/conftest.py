@@ -34,6 +34,16 @@ def wa(*args: str, engine: str = ENGINE) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.fixture
+def restored_environment(monkeypatch):
+    """Settings.export_env() (run_pipeline, build_resources) writes the paths into this
+    process's environment for dbt: undone after the test, so no later test in the same
+    worker reads a removed temporary warehouse."""
+    for name in ("WA_LANDING_DIR", "WA_WAREHOUSE", "WA_SERVING_DIR", "WA_LAKE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WA_ENGINE", ENGINE)
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "spark: runs only on the Spark engine (make test-spark)")
 

@@ -19,7 +19,7 @@ from orchestration.settings import DBT_PROJECT_DIR, Settings
 
 
 @pytest.fixture
-def resource(tmp_path) -> WarehouseDbtCliResource:
+def resource(tmp_path, restored_environment) -> WarehouseDbtCliResource:
     settings = Settings.from_env(warehouse=str(tmp_path / "w.duckdb"))
     dbt = build_resources(settings)["dbt"]
     assert isinstance(dbt, WarehouseDbtCliResource)

@@ -25,12 +25,8 @@ DAYS = ["2022-11-25", "2022-11-26", "2022-11-28", "2023-06-15"]
 LATE_FILE = "api_logs/dt=2022-11-25/part-b.jsonl"  # a1 logged a second time
 
 
-@pytest.fixture(autouse=True)
-def restored_environment(monkeypatch):
-    """run_pipeline exports the paths to the environment (for dbt): undo it after."""
-    for name in ("WA_LANDING_DIR", "WA_WAREHOUSE", "WA_SERVING_DIR", "WA_LAKE_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("WA_ENGINE", ENGINE)
+# run_pipeline exports the paths to the environment (for dbt): undone after each test.
+pytestmark = pytest.mark.usefixtures("restored_environment")
 
 
 def run_days(landing: Path, warehouse: Path, days: list[str]) -> None:
