@@ -96,15 +96,14 @@ def prune_invocation_folders(invocation_target: Path, now: float | None = None) 
         log = folder / "dbt.log"
         return max(folder.stat().st_mtime, log.stat().st_mtime if log.exists() else 0.0)
 
-    folders = sorted(
-        (p for p in invocation_target.parent.glob(f"{op_name}-*") if p.is_dir()),
-        key=last_change,
-        reverse=True,
-    )
+    changed_at = {
+        p: last_change(p) for p in invocation_target.parent.glob(f"{op_name}-*") if p.is_dir()
+    }
+    newest_first = sorted(changed_at, key=changed_at.__getitem__, reverse=True)
     removed = [
         folder
-        for folder in folders[KEPT_INVOCATION_FOLDERS:]
-        if folder != invocation_target and now - last_change(folder) > INVOCATION_FOLDER_MAX_AGE_S
+        for folder in newest_first[KEPT_INVOCATION_FOLDERS:]
+        if folder != invocation_target and now - changed_at[folder] > INVOCATION_FOLDER_MAX_AGE_S
     ]
     for folder in removed:
         shutil.rmtree(folder, ignore_errors=True)
