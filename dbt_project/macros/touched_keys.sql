@@ -74,6 +74,7 @@
         'on_schema_change': 'fail',
         'pre_hook': "{{ replace_touched_keys('" ~ key_column ~ "', " ~ touched_sql ~ ") }}",
         'post_hook': '{{ record_watermark() }}',
+        'meta': {'touched_key': key_column},
     }) }}
 {% endmacro %}
 
@@ -175,7 +176,8 @@
 {%- endmacro %}
 
 {#- Pre-hook: record this run's touched keys, then delete their rows; add the keys to
-    those the serving copy has not published yet (all of them after a whole build). -#}
+    those the serving copy has not published yet. A whole build records a NULL key in
+    both: every row is new (the data tests then read the whole model, touched_rows.sql). -#}
 {% macro replace_touched_keys(key_column, touched_sql) %}
     {{ return(adapter.dispatch('replace_touched_keys', 'whatsapp_reports')(key_column, touched_sql)) }}
 {% endmacro %}
@@ -193,11 +195,14 @@
         from {{ incremental_state('touched_keys') }}
         where model = '{{ this.identifier }}'
     {%- else -%}
+        delete from {{ incremental_state('touched_keys') }} where model = '{{ this.identifier }}';
+        insert into {{ incremental_state('touched_keys') }} values ('{{ this.identifier }}', null);
         insert into {{ incremental_state('unpublished_keys') }} values ('{{ this.identifier }}', null)
     {%- endif -%}
 {% endmacro %}
 
-{#- The keys the pre-hook recorded for this model in this run. -#}
+{#- The keys the pre-hook recorded for this model in this run (a NULL key: the model
+    was built whole). -#}
 {% macro touched_keys() -%}
     select key_value from {{ incremental_state('touched_keys') }} where model = '{{ this.identifier }}'
 {%- endmacro %}
