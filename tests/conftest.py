@@ -34,6 +34,24 @@ def wa(*args: str, engine: str = ENGINE) -> subprocess.CompletedProcess:
     )
 
 
+def dbt_on(warehouse: Path, *args: str, target: Path) -> str:
+    """Run dbt (the CLI's command line) on the DuckDB file `warehouse`, writing into
+    `target`; fail the test with the end of dbt's output unless it succeeds."""
+    from orchestration.cli import dbt_command
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    completed = subprocess.run(
+        dbt_command(*args, target=target),
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, "WA_WAREHOUSE": str(warehouse), "WA_ENGINE": "duckdb"},
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    return completed.stdout
+
+
 @pytest.fixture
 def restored_environment(monkeypatch):
     """Settings.export_env() (run_pipeline, build_resources) writes the paths into this

@@ -13,9 +13,9 @@ import duckdb
 import pytest
 from dagster_dbt import DbtCliResource
 
-from orchestration.cli import dbt_command
 from orchestration.resources import WarehouseDbtCliResource, build_resources
-from orchestration.settings import DBT_PROJECT_DIR, Settings
+from orchestration.settings import Settings
+from tests.conftest import dbt_on
 
 
 @pytest.fixture
@@ -57,16 +57,7 @@ def test_an_invocation_runs_no_version_subprocess_and_builds_no_adapter(resource
 
 
 def _dbt_seed(warehouse: Path, target: Path) -> str:
-    completed = subprocess.run(
-        dbt_command("seed", "--select", "free_tier_rules", target=target),
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=DBT_PROJECT_DIR,
-        env={**os.environ, "WA_WAREHOUSE": str(warehouse), "WA_ENGINE": "duckdb"},
-    )
-    assert completed.returncode == 0, completed.stdout[-2000:]
-    return completed.stdout
+    return dbt_on(warehouse, "seed", "--select", "free_tier_rules", target=target)
 
 
 def test_a_new_warehouse_file_keeps_dbts_parse_and_gets_the_tables(tmp_path):

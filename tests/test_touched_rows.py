@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -13,10 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.cli import dbt_command
 from orchestration.runner import run_pipeline
-from orchestration.settings import DBT_PROJECT_DIR, Settings
-from tests.conftest import ENGINE
+from orchestration.settings import Settings
+from tests.conftest import ENGINE, dbt_on
 
 pytestmark = pytest.mark.usefixtures("restored_environment")
 STATE = "warehouse.staging.touched_keys"
@@ -49,22 +46,15 @@ def two_days(tmp_path_factory) -> dict:
             [first_watermark],
         )
     target = root / "target"
-    completed = subprocess.run(
-        dbt_command(
-            "build",
-            "--select",
-            "fct_messages+",
-            "--exclude-resource-type",
-            "unit_test",
-            target=target,
-        ),
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=DBT_PROJECT_DIR,
-        env={**os.environ, "WA_WAREHOUSE": str(warehouse), "WA_ENGINE": "duckdb"},
+    dbt_on(
+        warehouse,
+        "build",
+        "--select",
+        "fct_messages+",
+        "--exclude-resource-type",
+        "unit_test",
+        target=target,
     )
-    assert completed.returncode == 0, completed.stdout[-3000:]
     results = json.loads((target / "run_results.json").read_text())["results"]
     tests = {
         r["unique_id"].split(".")[2]: r["compiled_code"]
