@@ -7,10 +7,19 @@ second environment's) cost a whole re-parse, about 3 s a dbt call. The profile n
 names a fixed placeholder, and this plugin puts the variable's path in its place when
 dbt opens its connection, after the parse. Without the plugin the placeholder, a path
 in a folder that does not exist, fails the attach loudly.
+
+The plugin runs inside the dbt process, which it also spares a slow exit: when dbt
+opens its connection, after loading the project, the objects dbt has built so far (the
+manifest, the graph, the imported modules: a few million) are moved out of the cyclic
+garbage collector's reach with `gc.freeze()`, as `wa-reports run` does for its own.
+Collections during the build and the one at interpreter exit then skip them: the
+process's exit went from 0.6-1.0 s to 0.1 s. A dbt process runs one command, so objects
+frozen here that become garbage are freed when it exits.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 
 from dbt.adapters.duckdb.plugins import BasePlugin
@@ -24,3 +33,4 @@ class Plugin(BasePlugin):
         for attachment in creds.attach or []:
             if attachment.alias == ALIAS and attachment.path == PLACEHOLDER:
                 attachment.path = os.environ.get("WA_WAREHOUSE", "data/warehouse.duckdb")
+        gc.freeze()

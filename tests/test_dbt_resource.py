@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import dagster_dbt.core.resource as dagster_dbt_resource
 import duckdb
 import pytest
 from dagster_dbt import DbtCliResource
 
+from orchestration.dbt_warehouse_plugin import ALIAS, PLACEHOLDER, Plugin
 from orchestration.resources import WarehouseDbtCliResource, build_resources
 from orchestration.settings import Settings
 from tests.conftest import dbt_on
@@ -103,3 +106,21 @@ def test_old_invocation_folders_are_removed_young_and_newest_ones_kept(tmp_path)
     assert sorted(removed) == sorted(old)
     assert not any(path.exists() for path in old)
     assert all(path.exists() for path in [*young, still_logging, current, other])
+
+
+def test_the_plugin_attaches_the_warehouse_and_freezes_what_dbt_has_built(monkeypatch):
+    """When dbt connects, the placeholder becomes $WA_WAREHOUSE (other attachments stay),
+    and the objects alive then leave the collector's reach (a faster dbt exit)."""
+    monkeypatch.setenv("WA_WAREHOUSE", "/some/where/w.duckdb")
+    warehouse = SimpleNamespace(alias=ALIAS, path=PLACEHOLDER)
+    other = SimpleNamespace(alias="other", path=PLACEHOLDER)
+    gc.unfreeze()
+    try:
+        Plugin(name="warehouse", plugin_config={}).update_connection_config(
+            SimpleNamespace(attach=[warehouse, other]), {}
+        )
+        frozen = gc.get_freeze_count()
+    finally:
+        gc.unfreeze()  # this test process keeps collecting as before
+    assert (warehouse.path, other.path) == ("/some/where/w.duckdb", PLACEHOLDER)
+    assert frozen > 10_000  # pytest's own objects at least
