@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -23,7 +24,9 @@ STATE = "warehouse.staging.touched_keys"
 def two_days(tmp_path_factory) -> dict:
     """A whole build of one day, an incremental build of the next, then `dbt build` of
     fct_messages and what follows it again from the first day's watermark, into a
-    target folder of its own: the same touched keys, and the SQL its tests ran."""
+    target folder of its own: the same touched keys, and the SQL its tests ran. The
+    same build with `--full-refresh` on a copy: the SQL of the tests after a whole
+    build."""
     from orchestration.sample_data import generate
 
     root = tmp_path_factory.mktemp("touched-rows")
@@ -45,23 +48,27 @@ def two_days(tmp_path_factory) -> dict:
             "update staging.model_watermarks set loaded_through = ? where model = 'fct_messages'",
             [first_watermark],
         )
-    target = root / "target"
-    dbt_on(
-        warehouse,
-        "build",
-        "--select",
-        "fct_messages+",
-        "--exclude-resource-type",
-        "unit_test",
-        target=target,
-    )
+    whole_copy = root / "whole.duckdb"
+    shutil.copyfile(warehouse, whole_copy)
+    return {
+        "warehouse": warehouse,
+        "after_whole_build": after_whole_build,
+        "tests": compiled_tests(warehouse, root / "target"),
+        "whole_copy": whole_copy,
+        "tests_after_whole_build": compiled_tests(whole_copy, root / "whole", "--full-refresh"),
+    }
+
+
+def compiled_tests(warehouse: Path, target: Path, *options: str) -> dict[str, str]:
+    """`dbt build` of fct_messages and what follows it: the SQL of each test it ran."""
+    select = ["--select", "fct_messages+", "--exclude-resource-type", "unit_test"]
+    dbt_on(warehouse, "build", *select, *options, target=target)
     results = json.loads((target / "run_results.json").read_text())["results"]
-    tests = {
+    return {
         r["unique_id"].split(".")[2]: r["compiled_code"]
         for r in results
         if r["unique_id"].startswith("test.")
     }
-    return {"warehouse": warehouse, "after_whole_build": after_whole_build, "tests": tests}
 
 
 @contextmanager
@@ -81,7 +88,7 @@ def failures(conn: duckdb.DuckDBPyConnection, test_sql: str) -> int:
 
 
 def duplicate_a_message(conn: duckdb.DuckDBPyConnection, touched: bool) -> None:
-    keys = f"(select key_value from {STATE} where model = 'fct_messages')"
+    keys = f"(select key_value from {STATE} where model = 'fct_messages' and key_value is not null)"
     (message_id,) = conn.execute(
         "select min(message_id) from warehouse.marts.fct_messages"
         f" where message_id {'in' if touched else 'not in'} {keys}"
@@ -131,6 +138,10 @@ def test_a_duplicate_among_the_rewritten_rows_fails_and_elsewhere_waits_for_a_wh
         # Rows no build rewrote were tested when they were written.
         duplicate_a_message(conn, touched=False)
         assert failures(conn, unique_messages) == 0
-        # After a whole build (its NULL key) the tests read every row.
-        conn.execute(f"insert into {STATE} values ('fct_messages', null)")
-        assert failures(conn, unique_messages) == 1
+    # After a whole build the tests are dbt's own and read every row.
+    whole_build_test = two_days["tests_after_whole_build"]["unique_fct_messages_message_id"]
+    assert "touched_keys" not in whole_build_test
+    with rolled_back(two_days["whole_copy"]) as conn:
+        assert failures(conn, whole_build_test) == 0
+        duplicate_a_message(conn, touched=False)
+        assert failures(conn, whole_build_test) == 1

@@ -12,8 +12,9 @@
 
     Everything else reads the whole model, as dbt's own macro does: tests that read
     another relation (relationships, singular tests), any test of a model built whole
-    (its pre-hook records a NULL key), a build that did not select the model that keeps
-    the rows, `dbt test` on its own, and every engine but DuckDB.
+    (its pre-hook records a NULL key; the test then compiles to dbt's own SQL), a build
+    that did not select the model that keeps the rows, `dbt test` on its own, and every
+    engine but DuckDB.
 -#}
 
 {#- dbt's generic tests read `model` through this macro (a test's `where` config). -#}
@@ -59,10 +60,11 @@
     {%- if not keepers or keepers[0].unique_id not in selected_resources -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set keeper = keepers[0].alias -%}
-    {%- set state = incremental_state('touched_keys') -%}
-    {{ return(
-        "(exists (select 1 from " ~ state ~ " where model = '" ~ keeper ~ "' and key_value is null)"
-        ~ " or " ~ key_column ~ " in (select key_value from " ~ state ~ " where model = '" ~ keeper ~ "'))"
-    ) }}
+    {%- set keys = 'select key_value from ' ~ incremental_state('touched_keys')
+        ~ " where model = '" ~ keepers[0].alias ~ "'" -%}
+    {#- Tests compile when they run, after their model: this build's keys are recorded. -#}
+    {%- if run_query(keys ~ ' and key_value is null').rows | length > 0 -%}
+        {{ return('') }}
+    {%- endif -%}
+    {{ return(key_column ~ ' in (' ~ keys ~ ')') }}
 {% endmacro %}
