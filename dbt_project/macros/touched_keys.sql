@@ -55,11 +55,17 @@
     reads here. -#}
 {% macro model_relation(name, resource_type='model') -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- set node = project_node(name, resource_type) -%}
+    {{ return(api.Relation.create(database=node.database, schema=node.schema,
+        identifier=node.alias if resource_type == 'model' else node.identifier)) }}
+{%- endmacro %}
+
+{#- This project's graph node of a model (or source table) by name; only at execution. -#}
+{% macro project_node(name, resource_type='model') -%}
     {%- set nodes = graph.nodes.values() if resource_type == 'model' else graph.sources.values() -%}
     {%- for node in nodes if node.name == name and node.resource_type == resource_type
         and node.package_name == project_name -%}
-        {{ return(api.Relation.create(database=node.database, schema=node.schema,
-            identifier=node.alias if resource_type == 'model' else node.identifier)) }}
+        {{ return(node) }}
     {%- endfor -%}
     {{ exceptions.raise_compiler_error('no ' ~ resource_type ~ ' named ' ~ name) }}
 {%- endmacro %}

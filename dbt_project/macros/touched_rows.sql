@@ -54,14 +54,12 @@
     {%- if not key_column -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set keeper_name = tested.config.meta.get('touched_by', tested.name) -%}
-    {%- set keepers = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
-        | selectattr('name', 'equalto', keeper_name) | list -%}
-    {%- if not keepers or keepers[0].unique_id not in selected_resources -%}
+    {%- set keeper = project_node(tested.config.meta.get('touched_by', tested.name)) -%}
+    {%- if keeper.unique_id not in selected_resources -%}
         {{ return('') }}
     {%- endif -%}
     {%- set keys = 'select key_value from ' ~ incremental_state('touched_keys')
-        ~ " where model = '" ~ keepers[0].alias ~ "'" -%}
+        ~ " where model = '" ~ keeper.alias ~ "'" -%}
     {#- Tests compile when they run, after their model: this build's keys are recorded. -#}
     {%- if run_query(keys ~ ' and key_value is null').rows | length > 0 -%}
         {{ return('') }}
