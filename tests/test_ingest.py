@@ -431,3 +431,153 @@ def test_every_rule_of_a_status_is_held_to(path, value, reason):
     except Invalid as exc:
         found = str(exc)
     assert found == reason
+
+
+def _verdict(validator, line) -> str | None:
+    from orchestration.ingest.validate import Invalid
+
+    try:
+        validator(line)
+    except Invalid as exc:
+        return str(exc)
+    return None
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "reason"),
+    [
+        (None, None, None),  # the line as built: valid
+        ("ref", "r-7", None),
+        ("response.http_status", 202, None),
+        ("response.recipients.0.wamid", None, None),
+        ("response.recipients.0.error", {"code": "E1"}, None),
+        ("request_id", "", "request_id is not a non-empty string"),
+        ("request_id", None, "missing required field request_id"),
+        ("received_at", None, "missing required field received_at"),
+        ("received_at", 1669365252, "received_at is not a string"),
+        ("waba_id", "", "waba_id is not a string of digits"),
+        ("from", None, "missing required field from"),
+        ("from", "+918049276070", "from is not a string of digits"),
+        ("to", [], "to is an empty array"),
+        ("to", None, "missing required field to"),
+        ("to.0", 919876543210, "to[] is not a string of digits"),
+        ("to.0", None, "to[] is not a string of digits"),
+        ("type", "", "type is not a non-empty string"),
+        ("type", 3, "type is not a non-empty string"),
+        ("body", 5, "body is not a string or null"),
+        ("ref2", ["x"], "ref2 is not a string or null"),
+        ("template_name", "", "missing template_name on a template message"),
+        ("response", [], "response is not an object"),
+        ("response", None, "missing required field response"),
+        ("response.http_status", True, "response.http_status is not an integer"),
+        ("response.http_status", 202.0, "response.http_status is not an integer"),
+        ("response.http_status", None, "missing required field response.http_status"),
+        ("response.recipients", {}, "response.recipients is not an array"),
+        ("response.recipients", [], "response.recipients has 0 elements for 1 numbers in to"),
+        ("response.recipients.0", "r", "response.recipients[] is not an object"),
+        (
+            "response.recipients.0.message_id",
+            "",
+            "recipients[].message_id is not a non-empty string",
+        ),
+        (
+            "response.recipients.0.message_id",
+            None,
+            "missing required field recipients[].message_id",
+        ),
+        ("response.recipients.0.to", "x1", "recipients[].to is not a string of digits"),
+        ("response.recipients.0.wamid", "", "recipients[].wamid is not a non-empty string"),
+        ("response.recipients.0.error", "E1", "recipients[].error is not an object"),
+    ],
+)
+def test_every_rule_of_an_api_line_is_held_to(path, value, reason):
+    from orchestration.ingest.validate import validate_api_line
+
+    line = api_line()
+    if path:
+        line = replaced(line, path, value)
+    assert _verdict(validate_api_line, line) == reason
+
+
+INCOMING = {"from": "919876543210", "id": "wamid.in", "timestamp": "1669365252", "type": "text"}
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "reason"),
+    [
+        (None, None, None),
+        ("messages.0.timestamp", 1669365252, None),
+        ("statuses", [], None),  # messages alone: valid
+        ("messages", [], None),  # neither statuses nor messages: no metadata needed
+        ("messages", {}, None),  # an empty object counts as no messages
+        ("messages", "m", "value.messages is not an array"),
+        ("statuses", {"id": "x"}, "value.statuses is not an array"),
+        ("messages.0", [], "messages[] is not an object"),
+        ("messages.0.id", "", "messages[].id is not a non-empty string"),
+        ("messages.0.from", None, "missing required field messages[].from"),
+        ("messages.0.from", "abc", "messages[].from is not a string of digits"),
+        ("messages.0.type", None, "missing required field messages[].type"),
+        ("messages.0.timestamp", "soon", "messages[].timestamp is not unix seconds: 'soon'"),
+        ("messages.0.timestamp", False, "messages[].timestamp is not unix seconds: 'False'"),
+        ("metadata", "m", "value.metadata is not an object"),
+        (
+            "metadata.display_phone_number",
+            918049276070,
+            "metadata.display_phone_number is not a string of digits",
+        ),
+        (
+            "metadata.display_phone_number",
+            None,
+            "missing required field metadata.display_phone_number",
+        ),
+    ],
+)
+def test_every_rule_of_an_incoming_message_and_its_change_is_held_to(path, value, reason):
+    from orchestration.ingest.validate import validate_webhook_line
+
+    line = webhook_line(messages=[dict(INCOMING)])
+    if path:
+        line = replaced(line, f"body.entry.0.changes.0.value.{path}", value)
+    assert _verdict(validate_webhook_line, line) == reason
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "reason"),
+    [
+        ("body.entry.0.changes", None, None),  # an entry without changes carries nothing
+        ("body.entry.0.changes.0.value", None, None),
+        ("body", None, "missing required field body"),
+        ("body", [], "body is not an object"),
+        ("body.entry", None, "missing required field body.entry"),
+        ("body.entry.0", "e", "entry[] is not an object"),
+        ("body.entry.0.id", None, "missing required field entry[].id"),
+        ("body.entry.0.changes", {"a": 1}, "entry[].changes is not an array"),
+        ("body.entry.0.changes.0", 1, "changes[] is not an object"),
+        ("body.entry.0.changes.0.value", [1], "changes[].value is not an object"),
+    ],
+)
+def test_every_rule_of_a_webhook_envelope_is_held_to(path, value, reason):
+    from orchestration.ingest.validate import validate_webhook_line
+
+    line = replaced(webhook_line(messages=[dict(INCOMING)]), path, value)
+    assert _verdict(validate_webhook_line, line) == reason
+
+
+@pytest.mark.parametrize(
+    ("content", "lines"),
+    [
+        (b"", []),
+        (b"\n", [b""]),
+        (b"a\nb", [b"a", b"b"]),  # no line ending after the last line
+        (b"a\nb\n", [b"a", b"b"]),
+        (b"a\r\n\r\nb\r\r\n", [b"a", b"", b"b"]),  # Windows line endings, stray \r
+        (b"a\rb\n", [b"a\rb"]),  # a \r inside a line stays
+    ],
+)
+@pytest.mark.parametrize("suffix", [".jsonl", ".jsonl.gz"])
+def test_a_file_is_split_into_lines_as_read_line_by_line(tmp_path, content, lines, suffix):
+    from orchestration.landing import read_lines
+
+    path = tmp_path / f"part{suffix}"
+    path.write_bytes(gzip.compress(content) if suffix.endswith(".gz") else content)
+    assert list(read_lines(path)) == lines
