@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -51,8 +52,28 @@ def registry_files(landing_dir: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(".csv"))
 
 
-def read_lines(path: Path) -> Iterator[bytes]:
-    """Raw lines without their line ending; gzip files are opened transparently."""
+def read_lines(path: Path) -> Iterable[bytes]:
+    """Raw lines without their line ending; gzip files are opened transparently.
+
+    The file is read and split whole (one C call, not a Python step per line: a tenth of
+    the loader's time per line). A gzip file that does not decompress whole (truncated,
+    corrupt) is read line by line instead, so that the lines before the damage are
+    still returned before the error is raised."""
+    try:
+        data = path.read_bytes()
+        if path.name.endswith(".gz"):
+            data = gzip.decompress(data)
+    except (OSError, EOFError, zlib.error):
+        return _read_lines_streaming(path)
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()  # the file's last line ending, not an empty line after it
+    if b"\r" in data:
+        lines = [line.rstrip(b"\r") for line in lines]
+    return lines
+
+
+def _read_lines_streaming(path: Path) -> Iterator[bytes]:
     opener = gzip.open if path.name.endswith(".gz") else open
     with opener(path, "rb") as handle:
         for line in handle:

@@ -111,31 +111,38 @@ def _parse_log_file(
     good: GoodLines,
     bad: list[tuple],
 ) -> None:
+    # The loop runs once per landing line (2.9M for 1M messages): names are bound
+    # locally, and the counts are taken from the lists at the end, not kept per line.
+    loads, decode_error = orjson.loads, orjson.JSONDecodeError
+    add_number, add_time, add_line = good.numbers.append, good.received_at.append, good.lines.append
+    loaded_before, refused_before = len(good.lines), len(bad)
+    number = 0
     try:
         for number, raw in enumerate(landing.read_lines(path), start=1):
-            load.lines_read += 1
             # orjson refuses invalid UTF-8 and empty lines itself: a good line is never
             # decoded to text, only a refused one is, to name its reason and keep it.
             try:
-                received_at = validator(orjson.loads(raw))
-            except orjson.JSONDecodeError as exc:
+                received_at = validator(loads(raw))
+            except decode_error as exc:
                 text, reason = _decode(raw)
                 if reason is None:
                     reason = "empty line" if not text.strip() else f"invalid JSON: {exc}"
             except Invalid as exc:
                 text, reason = _decode(raw)[0], str(exc)
             else:
-                good.add(number, received_at, raw)
-                load.lines_loaded += 1
+                add_number(number)
+                add_time(received_at)
+                add_line(raw)
                 continue
             bad.append((load.source_file, number, reason, text[:MAX_RAW_CHARS]))
-            load.lines_quarantined += 1
     except (OSError, EOFError) as exc:
         # A truncated or corrupt gzip: what was read stays; the unreadable rest is one
         # quarantined pseudo-line, so the file still reconciles and the cause is visible.
-        load.lines_read += 1
-        load.lines_quarantined += 1
-        bad.append((load.source_file, load.lines_read, f"file unreadable: {exc}", ""))
+        number += 1
+        bad.append((load.source_file, number, f"file unreadable: {exc}", ""))
+    load.lines_read += number
+    load.lines_loaded += len(good.lines) - loaded_before
+    load.lines_quarantined += len(bad) - refused_before
 
 
 def _replace_partition(

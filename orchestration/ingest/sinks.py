@@ -15,7 +15,6 @@ Both sinks take rows typed by the same DDL (`warehouse.RAW_DDL`).
 from __future__ import annotations
 
 import os
-from array import array
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -37,36 +36,31 @@ class GoodLines:
     """The loaded lines of one log file, packed as one Arrow table (line_number,
     received_at, raw_line): the parse workers pickle it as a few buffers and DuckDB scans
     it without a Python object per line (a pandas frame of strings cost about 3 us a
-    line in the single writing process). The lines' bytes are joined into one buffer
-    beside their end offsets: no conversion per line either."""
+    line in the single writing process). The parser appends to the three lists
+    directly (no method call per line); `packed` joins the lines' bytes into one buffer
+    beside their end offsets, so there is no conversion per line either."""
 
     source_file: str
     table: pa.Table | None = None
-    _numbers: array = field(default_factory=lambda: array("q"))
-    _received_at: list[datetime] = field(default_factory=list)
-    _parts: list[bytes] = field(default_factory=list)
-    _offsets: array = field(default_factory=lambda: array("q", [0]))
-
-    def add(self, number: int, received_at: datetime, line: bytes) -> None:
-        """A line the parser accepted (valid UTF-8, its line ending removed)."""
-        self._numbers.append(number)
-        self._received_at.append(received_at)
-        self._parts.append(line)
-        self._offsets.append(self._offsets[-1] + len(line))
+    numbers: list[int] = field(default_factory=list)
+    received_at: list[datetime] = field(default_factory=list)
+    lines: list[bytes] = field(default_factory=list)  # valid UTF-8, line ending removed
 
     def packed(self) -> GoodLines:
+        count = len(self.lines)
+        offsets = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, self.lines), dtype=np.int64, count=count), out=offsets[1:])
         raw_line = pa.LargeStringArray.from_buffers(
-            len(self._numbers), pa.py_buffer(self._offsets), pa.py_buffer(b"".join(self._parts))
+            count, pa.py_buffer(offsets), pa.py_buffer(b"".join(self.lines))
         )
         self.table = pa.table(
             {
-                "line_number": pa.array(np.frombuffer(self._numbers, dtype=np.int64)),
-                "received_at": pa.array(self._received_at, type=pa.timestamp("us")),
+                "line_number": pa.array(self.numbers, type=pa.int64()),
+                "received_at": pa.array(self.received_at, type=pa.timestamp("us")),
                 "raw_line": raw_line,
             }
         )
-        self._numbers, self._received_at = array("q"), []
-        self._parts, self._offsets = [], array("q", [0])
+        self.numbers, self.received_at, self.lines = [], [], []
         return self
 
 
