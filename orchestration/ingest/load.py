@@ -16,6 +16,7 @@ import csv
 import io
 import multiprocessing
 import os
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -184,15 +185,24 @@ def _replace_partition(
 
 
 def _parse_file_task(
-    landing_dir: Path, source: str, file_load: FileLoad
+    landing_dir: Path, source: str, file_load: FileLoad, spill_dir: Path | None = None
 ) -> tuple[FileLoad, GoodLines, list[tuple]]:
     """One file's parse, runnable in a worker process: its counts, good lines and rejects.
     The good lines travel back as one Arrow table, not one object per line: the main
-    process hands it to the database as it is (ingest/sinks.py)."""
+    process hands it to the database as it is (ingest/sinks.py). From a worker, the
+    table is spilled to an Arrow file in `spill_dir` that the main process maps."""
     good = GoodLines(file_load.source_file)
     bad: list[tuple] = []
     _parse_log_file(landing_dir / file_load.source_file, VALIDATORS[source], file_load, good, bad)
-    return file_load, good.packed(), bad
+    good.packed()
+    return file_load, good.spill(spill_dir) if spill_dir else good, bad
+
+
+def _spill_folder() -> tempfile.TemporaryDirectory:
+    """Where parse workers leave their tables: shared memory when the machine has it."""
+    shared = Path("/dev/shm")
+    usable = shared.is_dir() and os.access(shared, os.W_OK)
+    return tempfile.TemporaryDirectory(prefix="wa-load-", dir=shared if usable else None)
 
 
 def load_worker_count() -> int:
@@ -210,6 +220,7 @@ def load_log_partitions(
     as soon as all of its files are parsed."""
     workers = workers or load_worker_count()
     pool = ProcessPoolExecutor(workers, mp_context=_FORK) if workers > 1 else None
+    spill = _spill_folder() if pool else None
     in_flight: deque[tuple[LoadResult, list[Future]]] = deque()
 
     def start(dt: str) -> None:
@@ -220,8 +231,9 @@ def load_log_partitions(
             result.skipped = True
         else:
             for f in files:
-                if pool:
-                    tasks.append(pool.submit(_parse_file_task, landing_dir, source, f))
+                if pool and spill:
+                    spill_dir = Path(spill.name)
+                    tasks.append(pool.submit(_parse_file_task, landing_dir, source, f, spill_dir))
                 else:
                     tasks.append(_done(_parse_file_task(landing_dir, source, f)))
         in_flight.append((result, tasks))
@@ -237,6 +249,8 @@ def load_log_partitions(
     finally:
         if pool:
             pool.shutdown(cancel_futures=True)
+        if spill:
+            spill.cleanup()  # what a failed or abandoned load left behind
 
 
 def _finish(sink: RawSink, result: LoadResult, tasks: list[Future]) -> LoadResult:
@@ -256,7 +270,7 @@ def _write_parsed(
 ) -> None:
     result.files = [file_load for file_load, _, _ in parsed]
     bad = [row for _, _, rows in parsed for row in rows]
-    rows = [good for _, good, _ in parsed]
+    rows = [good.unspill() for _, good, _ in parsed]
     source = result.source
     _replace_partition(sink, source, result.dt, result.files, source, rows, bad, _now())
 
