@@ -60,6 +60,7 @@ class WarehouseResource(ConfigurableResource):
         else:
             with self.connect() as conn:
                 yield DuckDBSink(conn)
+                conn.execute("checkpoint")  # the WAL the sink let grow (ingest/sinks.py)
 
     def refresh_catalog(self) -> None:
         if self.engine == "spark":
