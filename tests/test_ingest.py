@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -581,3 +582,31 @@ def test_a_file_is_split_into_lines_as_read_line_by_line(tmp_path, content, line
     path = tmp_path / f"part{suffix}"
     path.write_bytes(gzip.compress(content) if suffix.endswith(".gz") else content)
     assert list(read_lines(path)) == lines
+
+
+def test_a_table_that_cannot_be_spilled_stays_in_memory(tmp_path):
+    from orchestration.ingest.sinks import GoodLines
+
+    good = GoodLines("api_logs/dt=2022-11-25/a.jsonl")
+    good.numbers, good.lines = [1, 3], [b'{"a": 1}', b'{"b": 2}']
+    good.received_at = [datetime(2022, 11, 25, 8, 34), datetime(2022, 11, 25, 8, 35)]
+    good.packed()
+    assert good.spill(tmp_path / "missing-folder") is good  # nowhere to write: kept
+    assert good.spilled is None and good.table.num_rows == 2
+    good.spill(tmp_path)
+    assert good.table is None and len(list(tmp_path.glob("*.arrow"))) == 1
+    good.unspill()
+    assert list(tmp_path.glob("*.arrow")) == []  # the file goes once mapped
+    assert good.table.column("line_number").to_pylist() == [1, 3]
+    assert good.table.column("raw_line").to_pylist() == ['{"a": 1}', '{"b": 2}']
+
+
+def test_parse_workers_spill_to_shared_memory_only_when_it_has_room(monkeypatch):
+    from orchestration.ingest import load
+
+    monkeypatch.setattr(load, "SPILL_ROOM", 2**62)  # more than any machine has
+    with load._spill_folder() as folder:
+        assert not folder.startswith("/dev/shm/")
+    monkeypatch.setattr(load, "SPILL_ROOM", 0)
+    with load._spill_folder() as folder:
+        assert folder.startswith("/dev/shm/") == Path("/dev/shm").is_dir()

@@ -198,10 +198,17 @@ def _parse_file_task(
     return file_load, good.spill(spill_dir) if spill_dir else good, bad
 
 
+SPILL_ROOM = 2 * 2**30  # free shared memory wanted: a few partitions' tables at once
+
+
 def _spill_folder() -> tempfile.TemporaryDirectory:
-    """Where parse workers leave their tables: shared memory when the machine has it."""
+    """Where parse workers leave their tables: shared memory when the machine has room
+    there, else the temporary folder (a table that does not fit goes by pipe)."""
     shared = Path("/dev/shm")
     usable = shared.is_dir() and os.access(shared, os.W_OK)
+    if usable:
+        stats = os.statvfs(shared)
+        usable = stats.f_bavail * stats.f_frsize >= SPILL_ROOM
     return tempfile.TemporaryDirectory(prefix="wa-load-", dir=shared if usable else None)
 
 

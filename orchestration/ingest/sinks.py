@@ -71,8 +71,13 @@ class GoodLines:
         pool's pipe: a pickle copies a partition's 125 MB of lines three times, in the
         single writing process that is the loader's bottleneck."""
         path = folder / f"{uuid.uuid4().hex}.arrow"
-        with pa.OSFile(str(path), "wb") as out, pa.ipc.new_file(out, self.table.schema) as file:
-            file.write_table(self.table)
+        try:
+            with pa.OSFile(str(path), "wb") as out, pa.ipc.new_file(out, self.table.schema) as file:
+                file.write_table(self.table)
+        except OSError:
+            # No room (a container's /dev/shm is often 64 MB): the table goes by pipe.
+            path.unlink(missing_ok=True)
+            return self
         self.table, self.spilled = None, str(path)
         return self
 
