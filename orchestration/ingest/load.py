@@ -228,6 +228,7 @@ def load_log_partitions(
     workers = workers or load_worker_count()
     pool = ProcessPoolExecutor(workers, mp_context=_FORK) if workers > 1 else None
     spill = _spill_folder() if pool else None
+    spill_dir = Path(spill.name) if spill else None
     in_flight: deque[tuple[LoadResult, list[Future]]] = deque()
 
     def start(dt: str) -> None:
@@ -238,8 +239,7 @@ def load_log_partitions(
             result.skipped = True
         else:
             for f in files:
-                if pool and spill:
-                    spill_dir = Path(spill.name)
+                if pool:
                     tasks.append(pool.submit(_parse_file_task, landing_dir, source, f, spill_dir))
                 else:
                     tasks.append(_done(_parse_file_task(landing_dir, source, f)))
