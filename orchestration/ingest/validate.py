@@ -90,7 +90,7 @@ def validate_api_line(line: Any) -> datetime:
         raise _fault(value, "request_id", NOT_NON_EMPTY)
     value = line.get("received_at")
     if value is None:
-        raise _fault(value, "received_at", "")
+        raise Invalid("missing required field received_at")
     received_at = parse_iso_utc(value, "received_at")
     for field in ("waba_id", "from"):
         value = line.get(field)
@@ -206,7 +206,7 @@ def validate_webhook_line(line: Any) -> datetime:
         raise Invalid(f"line {NOT_OBJECT}")
     value = line.get("received_at")
     if value is None:
-        raise _fault(value, "received_at", "")
+        raise Invalid("missing required field received_at")
     received_at = parse_iso_utc(value, "received_at")
     body = line.get("body")
     if type(body) is not dict:
