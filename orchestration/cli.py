@@ -58,6 +58,21 @@ def dbt_command(*args: str, target: Path) -> list[str]:
     ]
 
 
+def run_dbt(
+    *args: str, target: Path, capture: bool = False, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run `dbt_command` from the project folder (dbt finds its packages and paths
+    there); its output as text, its exit code left to the caller."""
+    return subprocess.run(
+        dbt_command(*args, target=target),
+        cwd=DBT_PROJECT_DIR,
+        capture_output=capture,
+        text=True,
+        check=False,
+        env=env,
+    )
+
+
 @contextmanager
 def _dbt(*args: str, capture: bool = False) -> Iterator[tuple[subprocess.CompletedProcess, Path]]:
     """The dbt installed beside this interpreter, on this project and its profiles.
@@ -72,14 +87,7 @@ def _dbt(*args: str, capture: bool = False) -> Iterator[tuple[subprocess.Complet
         target = Path(folder)
         if (shared / "partial_parse.msgpack").exists():
             shutil.copyfile(shared / "partial_parse.msgpack", target / "partial_parse.msgpack")
-        completed = subprocess.run(
-            dbt_command(*args, target=target),
-            cwd=DBT_PROJECT_DIR,
-            capture_output=capture,
-            text=True,
-            check=False,
-        )
-        yield completed, target
+        yield run_dbt(*args, target=target, capture=capture), target
 
 
 class OneLineParser(argparse.ArgumentParser):

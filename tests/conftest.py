@@ -35,20 +35,15 @@ def wa(*args: str, engine: str = ENGINE) -> subprocess.CompletedProcess:
 
 
 def dbt_on(warehouse: Path, *args: str, target: Path) -> str:
-    """Run dbt (the CLI's command line) on the DuckDB file `warehouse`, writing into
-    `target`; fail the test with the end of dbt's output unless it succeeds."""
-    from orchestration.cli import dbt_command
-    from orchestration.settings import DBT_PROJECT_DIR
+    """Run dbt (the CLI's `run_dbt`) on the DuckDB file `warehouse`, writing into
+    `target`; fail the test with the end of dbt's output unless it succeeds. No other
+    `WA_` variable of this process reaches dbt (a partition window, a target)."""
+    from orchestration.cli import run_dbt
 
-    completed = subprocess.run(
-        dbt_command(*args, target=target),
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=DBT_PROJECT_DIR,
-        env={**os.environ, "WA_WAREHOUSE": str(warehouse), "WA_ENGINE": "duckdb"},
-    )
-    assert completed.returncode == 0, completed.stdout[-3000:]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WA_")}
+    env.update(WA_WAREHOUSE=str(warehouse), WA_ENGINE="duckdb")
+    completed = run_dbt(*args, target=target, capture=True, env=env)
+    assert completed.returncode == 0, completed.stdout[-4000:]
     return completed.stdout
 
 

@@ -4,39 +4,14 @@ relations give the unit tests their column types."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-from orchestration.settings import DBT_PROFILES_DIR, DBT_PROJECT_DIR
-
-DBT = Path(sys.executable).parent / "dbt"
+from tests.conftest import dbt_on
 
 
 def test_every_dbt_unit_test_passes(e2e_run, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WA_")}
-    env["WA_WAREHOUSE"] = str(e2e_run["warehouse"])
-    done = subprocess.run(
-        [
-            str(DBT),
-            "test",
-            "--select",
-            "test_type:unit",
-            "--profiles-dir",
-            str(DBT_PROFILES_DIR),
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(tmp_path / "target"),  # its own: other tests may run dbt meanwhile
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=DBT_PROJECT_DIR,
-        check=False,
+    # Its own target folder: other tests may run dbt meanwhile.
+    stdout = dbt_on(
+        e2e_run["warehouse"], "test", "--select", "test_type:unit", target=tmp_path / "target"
     )
-    assert done.returncode == 0, done.stdout[-4000:]
     # Unit tests are named `model::test`; the run's other nodes (hooks) are not counted.
-    passed = [line for line in done.stdout.splitlines() if " PASS " in line and "::" in line]
-    assert len(passed) == 12, done.stdout[-4000:]
+    passed = [line for line in stdout.splitlines() if " PASS " in line and "::" in line]
+    assert len(passed) == 12, stdout[-4000:]
