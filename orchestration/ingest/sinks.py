@@ -35,8 +35,8 @@ Fingerprint = tuple[str, int, int]  # (source_file, file_bytes, file_mtime_ns)
 @dataclass
 class GoodLines:
     """The loaded lines of one log file, packed as one Arrow table (line_number,
-    received_at, raw_line): the parse workers pickle it as a few buffers and DuckDB scans
-    it without a Python object per line (a pandas frame of strings cost about 3 us a
+    received_at, raw_line): a parse worker hands it over as a few buffers (`spill`) and
+    DuckDB scans it without a Python object per line (a pandas frame of strings cost about 3 us a
     line in the single writing process). The parser appends to the three lists
     directly (no method call per line); `packed` joins the lines' bytes into one buffer
     beside their end offsets, so there is no conversion per line either."""
