@@ -138,6 +138,19 @@ def test_touched_keys_after_shuffled_days_a_late_file_and_vanished_lines_equal_a
     lines = webhook_file.read_text().splitlines(keepends=True)
     webhook_file.write_text("".join(line for i, line in enumerate(lines) if i % 4 != 3))
     run_days(landing, incremental, ["2022-11-30"])
+    # Then a rerun of the last day finds its API logs empty: its outgoing messages vanish,
+    # and the summaries' rows on their date with them (summary_dates.sql).
+    for api_file in (landing / "api_logs/dt=2022-12-01").iterdir():
+        api_file.unlink()
+    (landing / "api_logs/dt=2022-12-01/part-0000.jsonl").write_text("")
+    run_days(landing, incremental, ["2022-12-01"])
+    # And a new registry snapshot renames a number, in a run that loads nothing else:
+    # every date the summaries show that number on changes.
+    (landing / "phone_numbers/registry-20221215.csv").write_text(
+        "waba_id,phone_number,phone_number_id,display_name,updated_at\n"
+        '105954558954427,918049276071,893848240807934,"Acme India Rewards",2022-12-15T00:00:00Z\n'
+    )
+    run_days(landing, incremental, ["2022-11-29"])
 
     full = tmp_path / "full" / "w.duckdb"
     outcome = run_pipeline(
@@ -149,7 +162,15 @@ def test_touched_keys_after_shuffled_days_a_late_file_and_vanished_lines_equal_a
             "select count(*) from marts.fct_conversations"
             " where free_tier_rank > free_tier_monthly_limit"
         ).fetchone()
+        renamed_rows, outgoing_on_the_emptied_day = conn.execute(
+            "select"
+            " (select count(*) from marts.summary_messages"
+            "  where display_name = 'Acme India Rewards'),"
+            " (select count(*) from marts.fct_messages"
+            "  where report_date = '2022-12-01' and not is_incoming)"
+        ).fetchone()
     assert beyond_the_free_tier > 0  # the data reaches R21's limit
+    assert renamed_rows > 0 and outgoing_on_the_emptied_day == 0
     expected = table_contents(full)
     actual = table_contents(incremental)
     assert actual.keys() == expected.keys()

@@ -38,7 +38,10 @@
     create table if not exists {{ incremental_state('touched_keys') }} (model varchar, key_value varchar);
     {#- Keys changed since the serving copy was last published (orchestration/serving.py);
         a NULL key: the model was built whole. -#}
-    create table if not exists {{ incremental_state('unpublished_keys') }} (model varchar, key_value varchar)
+    create table if not exists {{ incremental_state('unpublished_keys') }} (model varchar, key_value varchar);
+    {#- Report dates a fact model's rows left or entered since its summary last took them
+        in (summary_dates.sql); a NULL date: the fact model was built whole. -#}
+    create table if not exists {{ incremental_state('unsummarized_dates') }} (model varchar, date_value date)
 {% endmacro %}
 
 {#- A state table, in the warehouse's `staging` schema. -#}
@@ -72,14 +75,21 @@
 
 {#- The config of a touched-key model: `key_column` is its key, `touched_sql` the macro
     call (as text) giving the keys a run rebuilds. Use: {{ config(touched_key_config(
-    'message_id', 'touched_messages()')) }}. -#}
-{% macro touched_key_config(key_column, touched_sql) %}
+    'message_id', 'touched_messages()')) }}. `summary_date`: the column of a fact model
+    that a summary is built from by date (summary_dates.sql); the dates of the rows a
+    run replaces, before and after, are logged for that summary. -#}
+{% macro touched_key_config(key_column, touched_sql, summary_date=none) %}
+    {%- set post_hooks = ['{{ record_watermark() }}'] -%}
+    {%- if summary_date -%}
+        {%- do post_hooks.append("{{ record_summary_dates('" ~ summary_date ~ "', '" ~ key_column ~ "') }}") -%}
+    {%- endif -%}
     {{ return({
         'materialized': touched_keys_materialization(),
         'incremental_strategy': 'append',
         'on_schema_change': 'fail',
-        'pre_hook': "{{ replace_touched_keys('" ~ key_column ~ "', " ~ touched_sql ~ ") }}",
-        'post_hook': '{{ record_watermark() }}',
+        'pre_hook': "{{ replace_touched_keys('" ~ key_column ~ "', " ~ touched_sql
+            ~ (", summary_date='" ~ summary_date ~ "'" if summary_date else '') ~ ") }}",
+        'post_hook': post_hooks,
         'meta': {'touched_key': key_column},
     }) }}
 {% endmacro %}
@@ -183,18 +193,23 @@
 
 {#- Pre-hook: record this run's touched keys, then delete their rows; add the keys to
     those the serving copy has not published yet. A whole build records a NULL key in
-    both: every row is new (the data tests then read the whole model, touched_rows.sql). -#}
-{% macro replace_touched_keys(key_column, touched_sql) %}
-    {{ return(adapter.dispatch('replace_touched_keys', 'whatsapp_reports')(key_column, touched_sql)) }}
+    both: every row is new (the data tests then read the whole model, touched_rows.sql).
+    With `summary_date`, the dates of the rows deleted are logged for the summary too (a
+    NULL date for a whole build; summary_dates.sql). -#}
+{% macro replace_touched_keys(key_column, touched_sql, summary_date=none) %}
+    {{ return(adapter.dispatch('replace_touched_keys', 'whatsapp_reports')(key_column, touched_sql, summary_date)) }}
 {% endmacro %}
-{% macro default__replace_touched_keys(key_column, touched_sql) %}{% endmacro %}
-{% macro duckdb__replace_touched_keys(key_column, touched_sql) %}
+{% macro default__replace_touched_keys(key_column, touched_sql, summary_date=none) %}{% endmacro %}
+{% macro duckdb__replace_touched_keys(key_column, touched_sql, summary_date=none) %}
     {%- if is_incremental() -%}
         delete from {{ incremental_state('touched_keys') }} where model = '{{ this.identifier }}';
         insert into {{ incremental_state('touched_keys') }}
         select distinct '{{ this.identifier }}', key_value
         from ({{ touched_sql }}) as touched
         where key_value is not null;
+        {%- if summary_date %}
+        {{ unsummarized_dates_of_touched_rows(summary_date, key_column) }};
+        {%- endif %}
         delete from {{ this }} where {{ key_column }} in ({{ touched_keys() }});
         insert into {{ incremental_state('unpublished_keys') }}
         select model, key_value
@@ -204,6 +219,9 @@
         delete from {{ incremental_state('touched_keys') }} where model = '{{ this.identifier }}';
         insert into {{ incremental_state('touched_keys') }} values ('{{ this.identifier }}', null);
         insert into {{ incremental_state('unpublished_keys') }} values ('{{ this.identifier }}', null)
+        {%- if summary_date -%};
+        insert into {{ incremental_state('unsummarized_dates') }} values ('{{ this.identifier }}', null)
+        {%- endif -%}
     {%- endif -%}
 {% endmacro %}
 

@@ -1,4 +1,6 @@
-{{ config(touched_key_config('conversation_id', 'touched_free_tier_conversations()')) }}
+{{ config(touched_key_config(
+    'conversation_id', 'touched_free_tier_conversations()', summary_date='opened_date'
+)) }}
 -- One row per conversation with its free-tier place (R20, R21) and its amount (R22).
 -- Rules, markets and rates are seeds: a new pricing era is a seed row, not new SQL.
 with conversations as (

@@ -1,4 +1,4 @@
-{{ config(touched_key_config('message_id', 'touched_fact_messages()')) }}
+{{ config(touched_key_config('message_id', 'touched_fact_messages()', summary_date='report_date')) }}
 -- One row per message: every outgoing message (one recipient of one API request) and
 -- every incoming message, with its state, timestamps, country and conversation.
 with outgoing_messages as (

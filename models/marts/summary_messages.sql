@@ -1,7 +1,12 @@
+{{ config(summary_by_date_config('fct_messages', 'report_date')) }}
 -- Summary Report for Messages: one row per DATE x WABA ID x WA PHONE NUMBER x
--- DISPLAY NAME x COUNTRY x MESSAGE TYPE (R10), with the counts of R12.
+-- DISPLAY NAME x COUNTRY x MESSAGE TYPE (R10), with the counts of R12. Incremental by
+-- report date on DuckDB (dbt_project/macros/summary_dates.sql).
 with messages as (
     select * from {{ ref('fct_messages') }}
+    {% if is_incremental() %}
+        where report_date in ({{ touched_dates() }})
+    {% endif %}
 ),
 
 phone_numbers as (

@@ -1,8 +1,14 @@
+{{ config(summary_by_date_config('int_conversations_priced', 'opened_date')) }}
 -- Summary Report for Sessions: one row per DATE x WABA ID x WA PHONE NUMBER x
 -- DISPLAY NAME x COUNTRY x SESSION TYPE x FREE TIER (R23) over opened conversations.
+-- Incremental by report date on DuckDB (dbt_project/macros/summary_dates.sql).
 with conversations as (
     select * from {{ ref('fct_conversations') }}
-    where is_opened  -- R16: a conversation that never opened is neither counted nor charged
+    where
+        is_opened  -- R16: a conversation that never opened is neither counted nor charged
+        {% if is_incremental() %}
+            and opened_date in ({{ touched_dates() }})
+        {% endif %}
 ),
 
 phone_numbers as (
