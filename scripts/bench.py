@@ -9,6 +9,12 @@ Each `wa-reports` call is its own process; peak RSS is the largest resident set 
 process and the processes it waited for (dbt, the loader's parse workers), one at a time,
 as GNU time reports it. The per-asset and per-model lines of the full and the
 incremental run are kept in `<root>/full-run.txt` and `<root>/incremental-run.txt`.
+
+Timings on a shared machine vary by several seconds from run to run, so the full run,
+the day on top of history and the day alone each run `--repeat` times (default 3) and
+the median is reported beside every figure. The day on top starts each time from a copy
+of the warehouse (and serving copy) the history run left, taken before the first; the
+day alone each time from an empty folder; the two alternate.
 Figures go to stdout; copy them into the README with the machine they came from.
 """
 
@@ -18,6 +24,7 @@ import argparse
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -76,6 +83,7 @@ def main() -> None:
     parser.add_argument("--messages-per-day", type=int, default=100_000)
     parser.add_argument("--history-days", type=int, default=30)
     parser.add_argument("--skip-incremental", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each timed step")
     args = parser.parse_args()
     root = Path(args.root).resolve()
     start = date(2022, 11, 1)
@@ -93,17 +101,21 @@ def main() -> None:
     ensure_manifest(dbt_project)
     landing = root / f"full-{args.days}x{args.messages_per_day}"
     generate(landing, start, args.days, args.messages_per_day)
-    shutil.rmtree(root / "full-warehouse", ignore_errors=True)
-    wall, rss = timed(
-        "run",
-        "--landing-dir",
-        str(landing),
-        "--warehouse",
-        str(root / "full-warehouse" / "w.duckdb"),
-        log=root / "full-run.txt",
-    )
     messages = args.days * args.messages_per_day
-    print(f"full run, {messages:,} messages: {wall:.1f} s wall, {rss:.2f} GB peak RSS")
+    full_runs = []
+    for _ in range(args.repeat):
+        shutil.rmtree(root / "full-warehouse", ignore_errors=True)
+        full_runs.append(
+            timed(
+                "run",
+                "--landing-dir",
+                str(landing),
+                "--warehouse",
+                str(root / "full-warehouse" / "w.duckdb"),
+                log=root / "full-run.txt",
+            )
+        )
+    report(f"full run, {messages:,} messages", full_runs)
     if args.skip_incremental:
         return
 
@@ -113,40 +125,52 @@ def main() -> None:
     new_day = (start + timedelta(days=args.history_days)).isoformat()
     shutil.rmtree(root / "incremental-warehouse", ignore_errors=True)
     warehouse = root / "incremental-warehouse" / "w.duckdb"
-    wall, rss = timed(
-        "run", "--landing-dir", str(history), "--warehouse", str(warehouse), "--to", last_history
+    report(
+        f"history, {args.history_days} days",
+        [
+            timed(
+                "run",
+                "--landing-dir",
+                str(history),
+                "--warehouse",
+                str(warehouse),
+                "--to",
+                last_history,
+            )
+        ],
     )
-    print(f"history, {args.history_days} days: {wall:.1f} s wall, {rss:.2f} GB peak RSS")
-    inc_wall, inc_rss = timed(
-        "run",
-        "--landing-dir",
-        str(history),
-        "--warehouse",
-        str(warehouse),
-        "--from",
-        new_day,
-        "--to",
-        new_day,
-        log=root / "incremental-run.txt",
-    )
-    shutil.rmtree(root / "alone-warehouse", ignore_errors=True)
-    alone_wall, alone_rss = timed(
-        "run",
-        "--landing-dir",
-        str(history),
-        "--warehouse",
-        str(root / "alone-warehouse" / "w.duckdb"),
-        "--from",
-        new_day,
-        "--to",
-        new_day,
-    )
+    snapshot = root / "history-snapshot"
+    shutil.rmtree(snapshot, ignore_errors=True)
+    shutil.copytree(warehouse.parent, snapshot, symlinks=True)
+    day = ["--landing-dir", str(history), "--from", new_day, "--to", new_day]
+    on_top, alone = [], []
+    for _ in range(args.repeat):
+        # The same starting point each time: the warehouse and serving copy after history
+        # (the serving copy names its warehouse by path, so it is restored in place).
+        shutil.rmtree(warehouse.parent)
+        shutil.copytree(snapshot, warehouse.parent, symlinks=True)
+        on_top.append(
+            timed("run", *day, "--warehouse", str(warehouse), log=root / "incremental-run.txt")
+        )
+        shutil.rmtree(root / "alone-warehouse", ignore_errors=True)
+        alone.append(timed("run", *day, "--warehouse", str(root / "alone-warehouse" / "w.duckdb")))
+    shutil.rmtree(snapshot)
+    on_top_wall = report(f"one day ({new_day}) on top of {args.history_days} days", on_top)
+    alone_wall = report("the same day alone", alone)
+    print(f"incremental / alone (medians): {on_top_wall / alone_wall:.2f}x (target <= 1.5x)")
+
+
+def report(label: str, runs: list[tuple[float, float]]) -> float:
+    """Print each run's wall time and peak RSS and their medians; return the median wall."""
+    walls = [wall for wall, _ in runs]
+    rss = [peak for _, peak in runs]
+    each = ", ".join(f"{wall:.1f}" for wall in walls)
+    median = statistics.median(walls)
     print(
-        f"one day ({new_day}) on top of {args.history_days} days: {inc_wall:.1f} s wall, "
-        f"{inc_rss:.2f} GB peak RSS"
+        f"{label}: {median:.1f} s wall (median of {each}), "
+        f"{statistics.median(rss):.2f} GB peak RSS (largest {max(rss):.2f})"
     )
-    print(f"the same day alone: {alone_wall:.1f} s wall, {alone_rss:.2f} GB peak RSS")
-    print(f"incremental / alone: {inc_wall / alone_wall:.2f}x (target <= 1.5x)")
+    return median
 
 
 if __name__ == "__main__":
