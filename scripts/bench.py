@@ -37,6 +37,9 @@ BIN = Path(sys.executable).parent
 def timed(*args: str, log: Path | None = None) -> tuple[float, float]:
     """Run a wa-reports command; return (wall seconds, peak RSS in GB). Its per-asset and
     per-model lines (where the time goes) are kept in `log`."""
+    # The previous step's writes (a warehouse copy, a run's files) reach the disk first:
+    # the kernel's write-back of them would otherwise land in this run's time.
+    os.sync()
     started = time.monotonic()
     completed = subprocess.run(
         ["/usr/bin/time", "-f", "%M", str(BIN / "wa-reports"), *args],
