@@ -66,6 +66,7 @@ BIG_TABLES = {
     ),
 }
 PARTITION_COLUMN = "partition_date"
+PARQUET_FLUSH_ROWS = 32_768
 UNPUBLISHED_KEYS = "staging.unpublished_keys"  # in the warehouse, written by dbt
 PUBLISHED_FROM = "publication.published_from"  # in the serving copy: which warehouse
 
@@ -89,6 +90,11 @@ def publish(warehouse: Path, serving_dir: Path) -> dict[str, int]:
         with duckdb.connect() as conn:
             # Parallel writes; the served tables have no meaningful row order.
             conn.execute("set preserve_insertion_order = false")
+            # In a partitioned COPY each thread flushes the rows it has buffered to the
+            # date files once it holds this many, not 524,288 (DuckDB's default): the three
+            # big tables' Parquet of 1M messages in 3.05 s instead of 3.65 s (medians of
+            # four runs), the files then holding row groups of about 50k rows, not 100k.
+            conn.execute(f"set partitioned_write_flush_threshold = {PARQUET_FLUSH_ROWS}")
             conn.execute(f"attach '{warehouse}' as source (read_only)")
             pending = _pending_keys(conn)
             previous = serving_dir / SERVING_DB
