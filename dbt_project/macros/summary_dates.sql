@@ -20,20 +20,21 @@
 -#}
 
 {#- The config of a summary built by date from `fact_model`'s column `fact_date`. Its
-    touched keys are report dates as text (touched_keys.sql keeps keys as text). -#}
+    touched keys are report dates as text (touched_keys.sql keeps keys as text). Its one
+    post-hook clears the dates it took in: it keeps no load watermark, since its dates
+    come from that log, not from the staged loads. -#}
 {% macro summary_by_date_config(fact_model, fact_date) %}
     {%- set summary_config = touched_key_config(
         'cast(report_date as varchar)',
         "touched_summary_dates('" ~ fact_model ~ "', '" ~ fact_date ~ "')") -%}
-    {%- do summary_config.post_hook.append(
-        "{{ clear_unsummarized_dates('" ~ fact_model ~ "') }}") -%}
+    {%- do summary_config.update(
+        {'post_hook': ["{{ clear_unsummarized_dates('" ~ fact_model ~ "') }}"]}) -%}
     {{ return(summary_config) }}
 {% endmacro %}
 
 {#- The report dates this build of the summary rebuilds (recorded by its pre-hook). -#}
 {% macro touched_dates() -%}
-    select cast(key_value as date) from {{ incremental_state('touched_keys') }}
-    where model = '{{ this.identifier }}'
+    select cast(key_value as date) from ({{ touched_keys() }}) as touched
 {%- endmacro %}
 
 {#- The dates to rebuild, as text: those `fact_model` logged, every date where it was built

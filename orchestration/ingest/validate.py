@@ -69,6 +69,14 @@ NOT_DIGITS = "is not a string of digits"
 NOT_NON_EMPTY = "is not a non-empty string"
 
 
+def _received_at(line: dict) -> datetime:
+    """The `received_at` both logs' lines carry, required (once per line, not per field)."""
+    value = line.get("received_at")
+    if value is None:
+        raise Invalid("missing required field received_at")
+    return parse_iso_utc(value, "received_at")
+
+
 def _not_unix(value: Any, field: str) -> Invalid:
     return _fault(value, field, f"is not unix seconds: {str(value)[:40]!r}")
 
@@ -88,10 +96,7 @@ def validate_api_line(line: Any) -> datetime:
     value = line.get("request_id")
     if type(value) is not str or not value:
         raise _fault(value, "request_id", NOT_NON_EMPTY)
-    value = line.get("received_at")
-    if value is None:
-        raise Invalid("missing required field received_at")
-    received_at = parse_iso_utc(value, "received_at")
+    received_at = _received_at(line)
     for field in ("waba_id", "from"):
         value = line.get(field)
         if type(value) is not str or not value.isdigit():
@@ -204,10 +209,7 @@ def validate_webhook_line(line: Any) -> datetime:
     """
     if type(line) is not dict:
         raise Invalid(f"line {NOT_OBJECT}")
-    value = line.get("received_at")
-    if value is None:
-        raise Invalid("missing required field received_at")
-    received_at = parse_iso_utc(value, "received_at")
+    received_at = _received_at(line)
     body = line.get("body")
     if type(body) is not dict:
         raise _fault(body, "body", NOT_OBJECT)
