@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import wa
+from orchestration.runner import run_pipeline
+from orchestration.settings import Settings
+from tests.conftest import ENGINE, wa
 from tests.e2e_landing import post, request, st
 from tests.landing_builders import write_lines
 
@@ -173,3 +176,90 @@ def test_june_2023_only_service_conversations_use_the_tier(month_runs):
         ("Service", False): (1, Decimal("0.0040")),
         ("Marketing", False): (3, Decimal("0.0297")),
     }
+
+
+def conversation_rows(warehouse: Path) -> dict[str, tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        rows = conn.execute("select * from marts.fct_conversations").fetchall()
+        columns = [column[0] for column in conn.description]
+    key = columns.index("conversation_id")
+    return {row[key]: row for row in rows}
+
+
+def free_tier_places(warehouse: Path) -> tuple[dict[str, int | None], int]:
+    """Each conversation's `free_tier_rank`, and how many conversations the last run's
+    `int_conversations_priced` rebuilt (its touched keys, touched_keys.sql)."""
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        places = dict(
+            conn.execute(
+                "select conversation_id, free_tier_rank from marts.fct_conversations"
+            ).fetchall()
+        )
+        (rebuilt,) = conn.execute(
+            "select count(*) from staging.touched_keys where model = 'int_conversations_priced'"
+        ).fetchone()
+    return places, rebuilt
+
+
+@pytest.mark.usefixtures("restored_environment")
+@pytest.mark.skipif(ENGINE != "duckdb", reason="touched keys are DuckDB's incremental runs")
+def test_late_conversations_move_free_places_only_up_to_the_limit(tmp_path):
+    """R21 incrementally: ranks stop at the limit, so a conversation that appears past the
+    last free place rebuilds itself only; one that appears before it pushes the last free
+    one out; and when it vanishes again, that one moves back in. Each state equals a full
+    build of the same files.
+
+    1,010 conversations c0000..c1009 open a minute apart on 2022-11-10 (places 1..1010;
+    c0000..c0999 free). `after` opens between c1000 and c1001, `before` 30 s after c0000;
+    their messages are logged on 2022-11-10 and their statuses arrive on later days."""
+    landing = tmp_path / "landing"
+    start = datetime(2022, 11, 10, tzinfo=UTC)
+    api_lines: list = []
+    hooks_by_dt: dict[str, list] = {"2022-11-10": [], "2022-11-11": [], "2022-11-12": []}
+    plan = [(f"c{i:04d}", start + timedelta(minutes=i), "2022-11-10") for i in range(1010)]
+    plan.append(("after", start + timedelta(minutes=1000, seconds=30), "2022-11-11"))
+    plan.append(("before", start + timedelta(seconds=30), "2022-11-12"))
+    for index, (conv, opened, hooks_dt) in enumerate(plan):
+        user = "91" + f"{index:010d}"
+        api, hooks = conversation_lines(index, conv, "business_initiated", user, opened)
+        api_lines.append(api)
+        hooks_by_dt[hooks_dt].extend(hooks)
+    write_lines(landing / "api_logs/dt=2022-11-10/part.jsonl", api_lines)
+    for dt, hooks in hooks_by_dt.items():
+        write_lines(landing / f"webhook_logs/dt={dt}/part.jsonl", hooks)
+
+    incremental = (tmp_path / "incremental" / "w.duckdb").resolve()
+    settings = Settings(landing.resolve(), incremental, engine=ENGINE)
+
+    def run(day: str) -> tuple[dict[str, int | None], int]:
+        outcome = run_pipeline(settings, day, day, echo=lambda _: None)
+        assert outcome.ok, outcome.failures
+        return free_tier_places(incremental)
+
+    def full_build(name: str) -> dict[str, tuple]:
+        warehouse = (tmp_path / name / "w.duckdb").resolve()
+        outcome = run_pipeline(Settings(landing.resolve(), warehouse, engine=ENGINE))
+        assert outcome.ok, outcome.failures
+        return conversation_rows(warehouse)
+
+    places, _ = run("2022-11-10")
+    assert places == {f"c{i:04d}": i + 1 if i < 1000 else None for i in range(1010)}
+
+    # `after` lands at place 1002, past the limit: no other place changes.
+    places, rebuilt = run("2022-11-11")
+    assert places["after"] is None and places["c0999"] == 1000 and places["c1001"] is None
+    assert rebuilt == 1
+
+    # `before` takes place 2: c0001..c0998 move one down, c0999 falls out of the tier.
+    places, rebuilt = run("2022-11-12")
+    assert places["before"] == 2 and places["c0001"] == 3 and places["c0998"] == 1000
+    assert places["c0999"] is None
+    assert rebuilt == 1011  # from `before` on: itself, c0001..c1009 and `after`
+    assert conversation_rows(incremental) == full_build("full-1")
+
+    # A rerun of 2022-11-12 finds its file empty: `before` vanishes, c0999 is free again.
+    (landing / "webhook_logs/dt=2022-11-12/part.jsonl").write_text("")
+    places, _ = run("2022-11-12")
+    assert "before" not in places
+    assert places["c0001"] == 2 and places["c0999"] == 1000 and places["c1000"] is None
+    assert conversation_rows(incremental) == full_build("full-2")

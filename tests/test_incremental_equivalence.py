@@ -160,7 +160,7 @@ def test_touched_keys_after_shuffled_days_a_late_file_and_vanished_lines_equal_a
     with duckdb.connect(str(full), read_only=True) as conn:
         (beyond_the_free_tier,) = conn.execute(
             "select count(*) from marts.fct_conversations"
-            " where free_tier_rank > free_tier_monthly_limit"
+            " where is_opened and is_free_tier_eligible and not is_free_tier"
         ).fetchone()
         renamed_rows, outgoing_on_the_emptied_day = conn.execute(
             "select"

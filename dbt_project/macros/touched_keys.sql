@@ -260,10 +260,17 @@
 {%- endmacro %}
 
 {#- Touched conversations and, in each WABA-month a conversation moved into or out of,
-    every conversation opened from the earliest moved one on: their free-tier places may
-    shift (R21). A conversation moves when its WABA, opening time, origin type or
+    the conversations opened from the earliest moved one on whose free-tier place may
+    change (R21). A conversation moves when its WABA, opening time, origin type or
     opened flag changes, or when it appears or disappears; a new status that changes
-    none of them (most of them) moves nothing. Places before that point stay. -#}
+    none of them (most of them) moves nothing. Places before that point stay.
+
+    Only places up to the monthly limit are kept (`free_tier_rank` is empty past it), so
+    past the earliest moved one only the conversations that held a place are rebuilt,
+    unless the move reaches the month's last free place (its `opened_at` or earlier):
+    then a conversation past the limit may move into it, and every conversation from the
+    earliest moved one on is rebuilt. A late status in a month whose free tier ran out
+    before it then rebuilds its own conversations only, not the rest of the month. -#}
 {% macro touched_free_tier_conversations() -%}
     {{ with_touched_conversation_keys() }},
 
@@ -323,18 +330,37 @@
         from moved
         where opened_at is not null
         group by waba_id, opened_month
+    ),
+
+    last_free_places as (
+        -- Each WABA-month's last free place before this run (none while fewer
+        -- conversations than the limit held places).
+        select
+            waba_id,
+            opened_month,
+            max(opened_at) as last_free_opened_at
+        from {{ this }}
+        where free_tier_rank = free_tier_monthly_limit
+        group by waba_id, opened_month
     )
 
     {{ keys_of('touched_conversation_keys') }}
     union
+    -- The other conversations keep their inputs, so their previous rows stand for them.
     select conversations.conversation_id as key_value
-    from {{ model_relation('int_conversations_aggregated') }} as conversations
+    from {{ this }} as conversations
     inner join first_moved
         on
             conversations.waba_id = first_moved.waba_id
-            and cast({{ dbt.date_trunc('month', 'conversations.opened_at') }} as date)
-            = first_moved.opened_month
+            and conversations.opened_month = first_moved.opened_month
             and conversations.opened_at >= first_moved.first_opened_at
+    left join last_free_places
+        on
+            first_moved.waba_id = last_free_places.waba_id
+            and first_moved.opened_month = last_free_places.opened_month
+    where
+        conversations.free_tier_rank is not null
+        or first_moved.first_opened_at <= last_free_places.last_free_opened_at
 {%- endmacro %}
 
 {#- Messages of the fact table: touched outgoing and incoming messages, and the messages

@@ -81,8 +81,11 @@ rebuilt_months as (
 
 places as (
     -- R21: per WABA and UTC month, eligible conversations in (opened_at, id) order. An
-    -- incremental run rebuilds a WABA-month from its earliest moved conversation on
-    -- (touched_keys.sql); the conversations before it keep their rows and are counted here.
+    -- incremental run rebuilds the conversations whose place may change
+    -- (touched_keys.sql); the others keep their rows, and those holding a free place are
+    -- counted here. A kept conversation past the limit is only ever after the last free
+    -- place, which then stays where it was: a rebuilt one after it is past the limit
+    -- too, whether the kept ones between them are counted or not.
     select
         waba_id,
         opened_month,
@@ -104,7 +107,7 @@ places as (
             on
                 kept.waba_id = rebuilt_months.waba_id
                 and kept.opened_month = rebuilt_months.opened_month
-        where kept.is_opened and kept.is_free_tier_eligible
+        where kept.free_tier_rank is not null
     {% endif %}
 ),
 
@@ -122,8 +125,15 @@ numbered_places as (
 ranked as (
     select
         with_rule.*,
+        -- Places past the limit are left empty: each would shift with every earlier
+        -- conversation that appears, and none of them changes what is free or charged.
         -- row_number() is a bigint on DuckDB, an int on Spark: one type for both.
-        cast(numbered_places.free_tier_place as {{ dbt.type_bigint() }}) as free_tier_rank
+        cast(
+            case
+                when numbered_places.free_tier_place <= with_rule.monthly_limit
+                    then numbered_places.free_tier_place
+            end as {{ dbt.type_bigint() }}
+        ) as free_tier_rank
     from with_rule
     left join numbered_places
         on
@@ -171,19 +181,19 @@ final as (
         ranked.is_free_tier_eligible,
         ranked.monthly_limit as free_tier_monthly_limit,
         ranked.free_tier_rank,
-        coalesce(ranked.free_tier_rank <= ranked.monthly_limit, false) as is_free_tier,
+        ranked.free_tier_rank is not null as is_free_tier,
         cast(rates.rate as {{ dbt.type_numeric() }}) as rate_usd,
         (
             ranked.is_opened
             and not ranked.is_free_entry_point
-            and not coalesce(ranked.free_tier_rank <= ranked.monthly_limit, false)
+            and ranked.free_tier_rank is null
         ) as is_chargeable,
         -- R22: 0 inside the free tier and for free entry points, else the rate. NULL
         -- for a chargeable conversation without a rate: a data test fails on it.
         cast(
             case
                 when not ranked.is_opened then null
-                when ranked.free_tier_rank <= ranked.monthly_limit then 0
+                when ranked.free_tier_rank is not null then 0
                 when ranked.is_free_entry_point then 0
                 else rates.rate
             end as {{ dbt.type_numeric() }}
