@@ -142,28 +142,39 @@
     where source = '{{ model_name }}' and replaced_at > {{ incremental_watermark() }}
 {%- endmacro %}
 
-{#- wamids whose status events or whose outgoing message changed. -#}
-{% macro touched_status_wamids() -%}
+{#- wamids whose status events or whose outgoing message changed. The pre-hook puts
+    them in a temporary table first (replace_touched_keys): a table's row count guides
+    DuckDB's joins, where this union's estimate (millions of rows, for about 90k) made it
+    hash the 2.5M outgoing messages rather than the keys. -#}
+{% macro changed_status_wamids() -%}
     {{ changed_staging_keys('stg_webhook_logs__status_events', 'wamid') }}
     union
     {{ changed_staging_keys('stg_api_logs__request_recipients', 'wamid') }}
 {%- endmacro %}
 
-{#- Outgoing messages whose request or whose statuses changed. `wamids`: the name of a
-    CTE already holding touched_status_wamids(), where the caller computed them once. -#}
-{% macro touched_messages(wamids=none) -%}
+{#- The touched wamids, as the pre-hook recorded them for this model. -#}
+{% macro touched_status_wamids() -%}
+    select key_value from {{ touched_wamids_table() }}
+{%- endmacro %}
+
+{% macro touched_wamids_table() -%}
+    touched_wamids_of_this_model
+{%- endmacro %}
+
+{#- Outgoing messages whose request or whose statuses changed. -#}
+{% macro touched_messages() -%}
     {{ changed_staging_keys('stg_api_logs__request_recipients', 'message_id') }}
     union
     select message_id as key_value
     from {{ model_relation('stg_api_logs__outgoing_messages') }}
-    where wamid in ({{ keys_of(wamids) if wamids else touched_status_wamids() }})
+    where wamid in ({{ touched_status_wamids() }})
 {%- endmacro %}
 
 {#- Conversations named by a status of a touched wamid, now or before a reload. -#}
-{% macro touched_conversations(wamids=none) -%}
+{% macro touched_conversations() -%}
     select conversation_id as key_value
     from {{ model_relation('int_status_events_deduplicated') }}
-    where wamid in ({{ keys_of(wamids) if wamids else touched_status_wamids() }})
+    where wamid in ({{ touched_status_wamids() }})
     union
     select conversation_id as key_value
     from {{ incremental_state('replaced_rows') }}
@@ -177,17 +188,13 @@
     select key_value from {{ cte }}
 {%- endmacro %}
 
-{#- The CTEs `touched_wamid_keys` and `touched_conversation_keys`, for a touched set
-    that needs them more than once: computed once, each rescan of the status tables
-    saved (`materialized`: DuckDB only runs them once; these hooks run on DuckDB only). -#}
+{#- The CTE `touched_conversation_keys`, for a touched set that needs it more than
+    once: computed once, each rescan of the status tables saved (`materialized`: DuckDB
+    only runs it once; these hooks run on DuckDB only). -#}
 {% macro with_touched_conversation_keys() -%}
     with
-    touched_wamid_keys as materialized (
-        {{ touched_status_wamids() }}
-    ),
-
     touched_conversation_keys as materialized (
-        {{ touched_conversations(wamids='touched_wamid_keys') }}
+        {{ touched_conversations() }}
     )
 {%- endmacro %}
 
@@ -201,12 +208,20 @@
 {% endmacro %}
 {% macro default__replace_touched_keys(key_column, touched_sql, summary_date=none) %}{% endmacro %}
 {% macro duckdb__replace_touched_keys(key_column, touched_sql, summary_date=none) %}
+    {%- set wamids_table = touched_wamids_table() | trim -%}
+    {%- set needs_wamids = wamids_table in touched_sql -%}
     {%- if is_incremental() -%}
+        {%- if needs_wamids %}
+        create or replace temporary table {{ wamids_table }} as {{ changed_status_wamids() }};
+        {%- endif %}
         delete from {{ incremental_state('touched_keys') }} where model = '{{ this.identifier }}';
         insert into {{ incremental_state('touched_keys') }}
         select distinct '{{ this.identifier }}', key_value
         from ({{ touched_sql }}) as touched
         where key_value is not null;
+        {%- if needs_wamids %}
+        drop table {{ wamids_table }};
+        {%- endif %}
         {%- if summary_date %}
         {{ unsummarized_dates_of_touched_rows(summary_date, key_column) }};
         {%- endif %}
@@ -368,7 +383,7 @@
 {% macro touched_fact_messages() -%}
     {{ with_touched_conversation_keys() }}
 
-    {{ touched_messages(wamids='touched_wamid_keys') }}
+    {{ touched_messages() }}
     union
     {{ incoming_messages_of_touched_conversations(previous_key='message_id', previous_filter='is_incoming') }}
     union
