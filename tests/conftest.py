@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.e2e_landing import build
@@ -93,3 +94,31 @@ def e2e_run(tmp_path_factory) -> dict:
         "run": run,
         "export": exported,
     }
+
+
+def table_contents(warehouse: Path) -> dict[str, list[tuple]]:
+    """Every row of every staging, intermediate and mart table and view, sorted; the
+    load times (`loaded_at`, when a row was loaded, not what it says) left out."""
+    contents = {}
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        relations = conn.execute(
+            "select schema_name, table_name from duckdb_tables()"
+            " where schema_name in ('staging', 'intermediate', 'marts')"
+            " and table_name not in ('replaced_rows', 'model_watermarks', 'touched_keys')"
+            " union all select schema_name, view_name from duckdb_views()"
+            " where schema_name = 'marts'"
+        ).fetchall()
+        for schema, table in sorted(relations):
+            columns = [
+                name
+                for (name,) in conn.execute(
+                    "select column_name from duckdb_columns()"
+                    " where schema_name = ? and table_name = ? and column_name <> 'loaded_at'"
+                    " order by column_index",
+                    [schema, table],
+                ).fetchall()
+            ]
+            select = ", ".join(f'"{c}"' for c in columns)
+            rows = conn.execute(f"select {select} from {schema}.{table}").fetchall()
+            contents[f"{schema}.{table}"] = sorted(rows, key=repr)
+    return contents

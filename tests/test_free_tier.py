@@ -17,7 +17,7 @@ import pytest
 
 from orchestration.runner import run_pipeline
 from orchestration.settings import Settings
-from tests.conftest import ENGINE, wa
+from tests.conftest import ENGINE, table_contents, wa
 from tests.e2e_landing import post, request, st
 from tests.landing_builders import write_lines
 
@@ -178,14 +178,6 @@ def test_june_2023_only_service_conversations_use_the_tier(month_runs):
     }
 
 
-def conversation_rows(warehouse: Path) -> dict[str, tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
-        rows = conn.execute("select * from marts.fct_conversations").fetchall()
-        columns = [column[0] for column in conn.description]
-    key = columns.index("conversation_id")
-    return {row[key]: row for row in rows}
-
-
 def free_tier_places(warehouse: Path) -> tuple[dict[str, int | None], int]:
     """Each conversation's `free_tier_rank`, and how many conversations the last run's
     `int_conversations_priced` rebuilt (its touched keys, touched_keys.sql)."""
@@ -207,7 +199,7 @@ def test_late_conversations_move_free_places_only_up_to_the_limit(tmp_path):
     """R21 incrementally: ranks stop at the limit, so a conversation that appears past the
     last free place rebuilds itself only; one that appears before it pushes the last free
     one out; and when it vanishes again, that one moves back in. Each state equals a full
-    build of the same files.
+    build of the same files (every staging, intermediate and mart table).
 
     1,010 conversations c0000..c1009 open a minute apart on 2022-11-10 (places 1..1010;
     c0000..c0999 free). `after` opens between c1000 and c1001, `before` 30 s after c0000;
@@ -236,11 +228,11 @@ def test_late_conversations_move_free_places_only_up_to_the_limit(tmp_path):
         assert outcome.ok, outcome.failures
         return free_tier_places(incremental)
 
-    def full_build(name: str) -> dict[str, tuple]:
+    def full_build(name: str) -> dict[str, list[tuple]]:
         warehouse = (tmp_path / name / "w.duckdb").resolve()
         outcome = run_pipeline(Settings(landing.resolve(), warehouse, engine=ENGINE))
         assert outcome.ok, outcome.failures
-        return conversation_rows(warehouse)
+        return table_contents(warehouse)
 
     places, _ = run("2022-11-10")
     assert places == {f"c{i:04d}": i + 1 if i < 1000 else None for i in range(1010)}
@@ -255,11 +247,11 @@ def test_late_conversations_move_free_places_only_up_to_the_limit(tmp_path):
     assert places["before"] == 2 and places["c0001"] == 3 and places["c0998"] == 1000
     assert places["c0999"] is None
     assert rebuilt == 1011  # from `before` on: itself, c0001..c1009 and `after`
-    assert conversation_rows(incremental) == full_build("full-1")
+    assert table_contents(incremental) == full_build("full-1")
 
     # A rerun of 2022-11-12 finds its file empty: `before` vanishes, c0999 is free again.
     (landing / "webhook_logs/dt=2022-11-12/part.jsonl").write_text("")
     places, _ = run("2022-11-12")
     assert "before" not in places
     assert places["c0001"] == 2 and places["c0999"] == 1000 and places["c1000"] is None
-    assert conversation_rows(incremental) == full_build("full-2")
+    assert table_contents(incremental) == full_build("full-2")

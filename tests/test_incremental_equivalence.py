@@ -18,7 +18,7 @@ from orchestration.export import export_reports
 from orchestration.runner import run_pipeline
 from orchestration.settings import Settings
 from orchestration.warehouse import connect
-from tests.conftest import ENGINE
+from tests.conftest import ENGINE, table_contents
 
 EXPORTS = ("tabular_report.csv", "summary_messages.csv", "summary_sessions.csv")
 DAYS = ["2022-11-25", "2022-11-26", "2022-11-28", "2023-06-15"]
@@ -80,34 +80,6 @@ def test_shuffled_days_and_a_late_file_in_an_old_partition_equal_a_full_refresh(
             "select count(*) from staging.stg_api_logs__request_recipients where request_id = 'a1'"
         ).fetchone()
     assert copies == (2,)
-
-
-def table_contents(warehouse: Path) -> dict[str, list[tuple]]:
-    """Every row of every staging, intermediate and mart table and view, sorted; the
-    load times (`loaded_at`, when a row was loaded, not what it says) left out."""
-    contents = {}
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
-        relations = conn.execute(
-            "select schema_name, table_name from duckdb_tables()"
-            " where schema_name in ('staging', 'intermediate', 'marts')"
-            " and table_name not in ('replaced_rows', 'model_watermarks', 'touched_keys')"
-            " union all select schema_name, view_name from duckdb_views()"
-            " where schema_name = 'marts'"
-        ).fetchall()
-        for schema, table in sorted(relations):
-            columns = [
-                name
-                for (name,) in conn.execute(
-                    "select column_name from duckdb_columns()"
-                    " where schema_name = ? and table_name = ? and column_name <> 'loaded_at'"
-                    " order by column_index",
-                    [schema, table],
-                ).fetchall()
-            ]
-            select = ", ".join(f'"{c}"' for c in columns)
-            rows = conn.execute(f"select {select} from {schema}.{table}").fetchall()
-            contents[f"{schema}.{table}"] = sorted(rows, key=repr)
-    return contents
 
 
 def test_touched_keys_after_shuffled_days_a_late_file_and_vanished_lines_equal_a_full_refresh(
