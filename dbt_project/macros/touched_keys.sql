@@ -208,6 +208,8 @@
 {% endmacro %}
 {% macro default__replace_touched_keys(key_column, touched_sql, summary_date=none) %}{% endmacro %}
 {% macro duckdb__replace_touched_keys(key_column, touched_sql, summary_date=none) %}
+    {#- The touched wamids' table only for the touched sets that read it: a staging
+        model's set does not, and the status events may be mid-build beside it. -#}
     {%- set wamids_table = touched_wamids_table() | trim -%}
     {%- set needs_wamids = wamids_table in touched_sql -%}
     {%- if is_incremental() -%}
