@@ -10,7 +10,6 @@ EXPECTED_ASSET_KEYS = {
     "intermediate/int_conversations_priced",
     "intermediate/int_incoming_messages_assigned_to_conversations",
     "intermediate/int_outgoing_messages_enriched_with_status",
-    "intermediate/int_outgoing_messages_linked_to_conversations",
     "intermediate/int_status_events_deduplicated",
     "intermediate/int_user_numbers_matched_to_countries",
     "marts/dim_countries",

@@ -13,15 +13,14 @@ with status_events as (
         {% endif %}
 ),
 
-links as (
-    select * from {{ ref('int_outgoing_messages_linked_to_conversations') }}
-    {% if is_incremental() %}
-        where conversation_id in ({{ touched_keys() }})
-    {% endif %}
-),
-
 messages as (
+    -- The outgoing messages linked to the conversation (R15).
     select * from {{ ref('int_outgoing_messages_enriched_with_status') }}
+    where
+        conversation_id is not null
+        {% if is_incremental() %}
+            and conversation_id in ({{ touched_keys() }})
+        {% endif %}
 ),
 
 first_statuses as (
@@ -62,18 +61,16 @@ expirations as (
 message_deliveries as (
     -- R16: a message is delivered at its earliest delivered or read timestamp.
     select
-        links.conversation_id,
-        messages.message_id,
-        messages.created_at,
+        conversation_id,
+        message_id,
+        created_at,
         case
-            when messages.delivered_at is null then messages.seen_at
-            when messages.seen_at is null then messages.delivered_at
-            when messages.seen_at < messages.delivered_at then messages.seen_at
-            else messages.delivered_at
+            when delivered_at is null then seen_at
+            when seen_at is null then delivered_at
+            when seen_at < delivered_at then seen_at
+            else delivered_at
         end as first_delivered_at
-    from links
-    inner join messages
-        on links.message_id = messages.message_id
+    from messages
 ),
 
 openings as (
@@ -94,7 +91,7 @@ message_counts as (
     select
         conversation_id,
         count(*) as outgoing_messages
-    from links
+    from messages
     group by conversation_id
 ),
 

@@ -1,6 +1,7 @@
 {{ config(touched_key_config('message_id', 'touched_messages()')) }}
 -- One row per outgoing message with its observed status timestamps, the flags of
--- R6-R8, its current status (R9) and its failure reason (R25).
+-- R6-R8, its current status (R9), its failure reason (R25) and the conversation its
+-- statuses name (R15).
 with outgoing_messages as (
     select * from {{ ref('stg_api_logs__outgoing_messages') }}
     {% if is_incremental() %}
@@ -21,6 +22,19 @@ status_events as (
 
 error_codes as (
     select * from {{ ref('whatsapp_error_codes') }}
+),
+
+links as (
+    -- R15: the conversation on the message's earliest status that carries one.
+    select
+        message_id,
+        conversation_id,
+        row_number() over (
+            partition by message_id
+            order by event_at, received_at, source_file, line_number, conversation_id
+        ) as link_rank
+    from status_events
+    where conversation_id is not null
 ),
 
 status_times as (
@@ -55,6 +69,7 @@ flagged as (
         status_times.seen_at,
         status_times.meta_failed_at,
         meta_failures.meta_failure_reason,
+        links.conversation_id,
         -- R6: accepted by Meta when Meta gave the message a wamid.
         outgoing_messages.wamid is not null as is_accepted,
         -- R7: a read implies a delivery Meta may not have reported.
@@ -69,6 +84,10 @@ flagged as (
         on outgoing_messages.message_id = status_times.message_id
     left join meta_failures
         on outgoing_messages.message_id = meta_failures.message_id
+    left join links
+        on
+            outgoing_messages.message_id = links.message_id
+            and links.link_rank = 1
 ),
 
 final as (

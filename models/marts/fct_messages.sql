@@ -19,25 +19,12 @@ user_countries as (
     select * from {{ ref('int_user_numbers_matched_to_countries') }}
 ),
 
-outgoing_links as (
-    select * from {{ ref('int_outgoing_messages_linked_to_conversations') }}
-),
-
 incoming_links as (
     select * from {{ ref('int_incoming_messages_assigned_to_conversations') }}
 ),
 
 conversations as (
     select * from {{ ref('int_conversations_aggregated') }}
-),
-
-outgoing_messages_linked as (
-    select
-        outgoing_messages.*,
-        outgoing_links.conversation_id
-    from outgoing_messages
-    left join outgoing_links
-        on outgoing_messages.message_id = outgoing_links.message_id
 ),
 
 incoming_messages_linked as (
@@ -88,7 +75,7 @@ outgoing_rows as (
         ref2,
         wamid,
         conversation_id
-    from outgoing_messages_linked
+    from outgoing_messages
 ),
 
 incoming_rows as (
