@@ -58,6 +58,21 @@ def test_day_by_day_in_order_with_a_day_rerun_twice_equals_a_full_refresh(
     assert exports(warehouse, tmp_path / "rerun") == full_refresh
 
 
+def test_a_status_table_rebuilt_whole_under_incremental_models_equals_a_full_refresh(
+    e2e_run, full_refresh, tmp_path
+):
+    """The models after the status deduplication rebuild the keys its rewritten rows
+    logged (touched_keys.sql). Rebuilt whole (here dropped by hand, then built by the
+    next run beside incremental models) it logs a mark instead of keys, and every model
+    after it rebuilds every key: the days that run loads still reach the reports."""
+    warehouse = tmp_path / "w.duckdb"
+    run_days(e2e_run["landing"], warehouse, DAYS[:2])
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute("drop table intermediate.int_status_events_deduplicated")
+    run_days(e2e_run["landing"], warehouse, DAYS[2:])
+    assert exports(warehouse, tmp_path / "out") == full_refresh
+
+
 def test_shuffled_days_and_a_late_file_in_an_old_partition_equal_a_full_refresh(
     e2e_run, full_refresh, tmp_path
 ):

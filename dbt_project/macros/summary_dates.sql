@@ -6,10 +6,10 @@
     `report_date`, the conversations of int_conversations_priced by `opened_date`) and
     from the business numbers' display names. So a summary date is rebuilt when:
     - a fact row on it was replaced: the fact model logs in `staging.unsummarized_dates`
-      the dates of the rows of its touched keys, before its pre-hook deletes them and
-      after it inserts them again (a message that moved to another date, or vanished,
-      changes its old date too); a NULL date means the fact model was built whole, and
-      then every date is rebuilt;
+      the dates of the rows of its touched keys, before its pre-hook deletes them and as
+      its append inserts them again (from the rows appended, touched_keys.sql; a message
+      that moved to another date, or vanished, changes its old date too); a NULL date
+      means the fact model was built whole, and then every date is rebuilt;
     - a number it shows changed its display name (dim_phone_numbers is rebuilt on every
       run from the registry snapshots): found by comparing the summary's own rows with
       dim_phone_numbers.
@@ -70,25 +70,21 @@
     where summary.display_name is distinct from phone_numbers.display_name
 {%- endmacro %}
 
-{#- Log the dates of the rows of this fact model's touched keys (in its pre-hook before
-    they are deleted, in its post-hook once rebuilt). -#}
+{#- Log the dates of the rows of this fact model's touched keys, in its pre-hook before
+    they are deleted. -#}
 {% macro unsummarized_dates_of_touched_rows(summary_date, key_column) -%}
-    insert into {{ incremental_state('unsummarized_dates') }}
-    select distinct '{{ this.identifier }}', {{ summary_date }}
-    from {{ this }}
-    where {{ summary_date }} is not null and {{ key_column }} in ({{ touched_keys() }})
+    {{ log_unsummarized_dates(summary_date, this, key_column ~ ' in (' ~ touched_keys() ~ ')') }}
 {%- endmacro %}
 
-{#- Post-hook of a fact model that a summary reads by date. -#}
-{% macro record_summary_dates(summary_date, key_column) %}
-    {{ return(adapter.dispatch('record_summary_dates', 'whatsapp_reports')(summary_date, key_column)) }}
-{% endmacro %}
-{% macro default__record_summary_dates(summary_date, key_column) %}{% endmacro %}
-{% macro duckdb__record_summary_dates(summary_date, key_column) %}
-    {%- if is_incremental() -%}
-        {{ unsummarized_dates_of_touched_rows(summary_date, key_column) }}
-    {%- endif -%}
-{% endmacro %}
+{#- Log the dates of the rows of `relation` (where `condition` holds) for this fact
+    model's summary: the rows the pre-hook deletes, and the rows the append inserts
+    (touched_keys.sql). -#}
+{% macro log_unsummarized_dates(summary_date, relation, condition='1 = 1') -%}
+    insert into {{ incremental_state('unsummarized_dates') }}
+    select distinct '{{ this.identifier }}', {{ summary_date }}
+    from {{ relation }}
+    where {{ summary_date }} is not null and {{ condition }}
+{%- endmacro %}
 
 {#- Post-hook of a summary: it has taken in every date `fact_model` logged. -#}
 {% macro clear_unsummarized_dates(fact_model) %}
