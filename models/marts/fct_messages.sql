@@ -118,6 +118,15 @@ all_messages as (
     select * from incoming_rows
 ),
 
+message_conversations as (
+    select * from conversations
+    {% if is_incremental() %}
+        -- Only the conversations of the messages rebuilt: DuckDB would otherwise hash
+        -- every conversation of history to join about a tenth of them.
+        where conversation_id in (select all_messages.conversation_id from all_messages)
+    {% endif %}
+),
+
 final as (
     select
         all_messages.message_id,
@@ -164,7 +173,7 @@ final as (
     from all_messages
     left join user_countries
         on all_messages.user_number = user_countries.user_number
-    left join conversations
+    left join message_conversations as conversations
         on all_messages.conversation_id = conversations.conversation_id
 )
 
