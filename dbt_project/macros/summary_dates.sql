@@ -70,14 +70,8 @@
     where summary.display_name is distinct from phone_numbers.display_name
 {%- endmacro %}
 
-{#- Log the dates of the rows of this fact model's touched keys, in its pre-hook before
-    they are deleted. -#}
-{% macro unsummarized_dates_of_touched_rows(summary_date, key_column) -%}
-    {{ log_unsummarized_dates(summary_date, this, key_column ~ ' in (' ~ touched_keys() ~ ')') }}
-{%- endmacro %}
-
 {#- Log the dates of the rows of `relation` (where `condition` holds) for this fact
-    model's summary: the rows the pre-hook deletes, and the rows the append inserts
+    model's summary: the rows its pre-hook deletes, and the rows its append inserts
     (touched_keys.sql). -#}
 {% macro log_unsummarized_dates(summary_date, relation, condition='1 = 1') -%}
     insert into {{ incremental_state('unsummarized_dates') }}

@@ -202,6 +202,11 @@
     touched_wamids_of_this_model
 {%- endmacro %}
 
+{#- The rows of its touched keys a model's pre-hook deletes, with their row ids. -#}
+{% macro deleted_rows_table() -%}
+    deleted_rows_of_this_model
+{%- endmacro %}
+
 {#- Outgoing messages whose request or whose statuses changed: the messages their
     rewritten status rows named, before and after. -#}
 {% macro touched_messages() -%}
@@ -257,14 +262,26 @@
         {%- if needs_wamids %}
         drop table {{ wamids_table }};
         {%- endif %}
+        {%- if summary_date or logged_columns %}
+        {#- The rows about to go are read once, for what is logged of them and for their
+            positions: the delete then finds them without a second scan of the keys. -#}
+        {%- set deleted = deleted_rows_table() | trim %}
+        create or replace temporary table {{ deleted }} as
+        select rowid as deleted_row{{ ', ' ~ summary_date if summary_date }}{{ ', ' ~ logged_columns | join(', ') if logged_columns }}
+        from {{ this }}
+        where {{ key_column }} in ({{ touched_keys() }});
         {%- if summary_date %}
-        {{ unsummarized_dates_of_touched_rows(summary_date, key_column) }};
+        {{ log_unsummarized_dates(summary_date, deleted) }};
         {%- endif %}
         {%- if logged_columns %}
         {{ prune_logged_keys() }};
-        {{ log_keys_of_rows(logged_columns, this, key_column ~ ' in (' ~ touched_keys() ~ ')') }};
+        {{ log_keys_of_rows(logged_columns, deleted) }};
         {%- endif %}
+        delete from {{ this }} where rowid in (select deleted_row from {{ deleted }});
+        drop table {{ deleted }};
+        {%- else %}
         delete from {{ this }} where {{ key_column }} in ({{ touched_keys() }});
+        {%- endif %}
         insert into {{ incremental_state('unpublished_keys') }}
         select model, key_value
         from {{ incremental_state('touched_keys') }}
