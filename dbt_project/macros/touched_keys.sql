@@ -356,9 +356,10 @@
 {%- endmacro %}
 
 {#- Whether the status rows were rebuilt whole after this model's watermark. Read when
-    the model's hooks render at execution, after the status model's build. -#}
+    the model's hooks render at execution, after the status model's build; only for an
+    incremental build (elsewhere, as on Spark, the state tables do not exist). -#}
 {% macro status_rows_rebuilt_whole() -%}
-    {%- if not execute -%}{{ return(false) }}{%- endif -%}
+    {%- if not execute or not is_incremental() -%}{{ return(false) }}{%- endif -%}
     {%- set query -%}
         select count(*) from {{ incremental_state('status_row_keys') }}
         where key_value is null and loaded_through > {{ incremental_watermark() }}
