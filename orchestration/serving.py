@@ -188,16 +188,26 @@ def _copy_table(
         ).fetchone()
         if not whole_build:
             keys = f"(select key_value from {pending} where model = '{big.model}')"
-            dates_of_keys = (
-                f"select distinct {big.date} from target.marts.{table} where {big.key} in {keys}"
-            )
-            touched = {day for (day,) in conn.execute(dates_of_keys).fetchall()}
-            conn.execute(f"delete from target.marts.{table} where {big.key} in {keys}")
+            # The rows that go are read once, for their dates and their positions; the
+            # rows that come, once, for the insert and their dates.
             conn.execute(
-                f"insert into target.marts.{table}"
+                f"create or replace temp table leaving as select rowid as row_id,"
+                f" {big.date} as filed_under from target.marts.{table} where {big.key} in {keys}"
+            )
+            conn.execute(
+                f"create or replace temp table arriving as"
                 f" select * from source.marts.{table} where {big.key} in {keys}"
             )
-            return touched | {day for (day,) in conn.execute(dates_of_keys).fetchall()}
+            conn.execute(
+                f"delete from target.marts.{table} where rowid in (select row_id from leaving)"
+            )
+            conn.execute(f"insert into target.marts.{table} select * from arriving")
+            touched = conn.execute(
+                f"select filed_under from leaving union select {big.date} from arriving"
+            ).fetchall()
+            conn.execute("drop table leaving")
+            conn.execute("drop table arriving")
+            return {day for (day,) in touched}
     conn.execute(
         f"create or replace table target.marts.{table} as select * from source.marts.{table}"
     )
