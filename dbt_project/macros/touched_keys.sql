@@ -183,23 +183,13 @@
     where source = '{{ model_name }}' and replaced_at > {{ incremental_watermark() }}
 {%- endmacro %}
 
-{#- wamids whose status events or whose outgoing message changed. The pre-hook puts
-    them in a temporary table first (replace_touched_keys): a table's row count guides
-    DuckDB's joins, where this union's estimate (millions of rows, for about 90k) made it
-    hash the 2.5M outgoing messages rather than the keys. -#}
+{#- wamids whose status events or whose outgoing message changed: the status
+    deduplication's touched set. The models after it read the keys its rewritten rows
+    name (keys_named_by_status_rows), not these wamids. -#}
 {% macro changed_status_wamids() -%}
     {{ changed_staging_keys('stg_webhook_logs__status_events', 'wamid') }}
     union
     {{ changed_staging_keys('stg_api_logs__request_recipients', 'wamid') }}
-{%- endmacro %}
-
-{#- The touched wamids, as the pre-hook recorded them for this model. -#}
-{% macro touched_status_wamids() -%}
-    select key_value from {{ touched_wamids_table() }}
-{%- endmacro %}
-
-{% macro touched_wamids_table() -%}
-    touched_wamids_of_this_model
 {%- endmacro %}
 
 {#- The rows of its touched keys a model's pre-hook deletes, with their row ids. -#}
@@ -246,22 +236,12 @@
 {% endmacro %}
 {% macro default__replace_touched_keys(key_column, touched_sql, summary_date=none, logged_columns=[]) %}{% endmacro %}
 {% macro duckdb__replace_touched_keys(key_column, touched_sql, summary_date=none, logged_columns=[]) %}
-    {#- The touched wamids' table only for the touched sets that read it: a staging
-        model's set does not, and the status events may be mid-build beside it. -#}
-    {%- set wamids_table = touched_wamids_table() | trim -%}
-    {%- set needs_wamids = wamids_table in touched_sql -%}
     {%- if is_incremental() -%}
-        {%- if needs_wamids %}
-        create or replace temporary table {{ wamids_table }} as {{ changed_status_wamids() }};
-        {%- endif %}
         delete from {{ incremental_state('touched_keys') }} where model = '{{ this.identifier }}';
         insert into {{ incremental_state('touched_keys') }}
         select distinct '{{ this.identifier }}', key_value
         from ({{ touched_sql }}) as touched
         where key_value is not null;
-        {%- if needs_wamids %}
-        drop table {{ wamids_table }};
-        {%- endif %}
         {%- if summary_date or logged_columns %}
         {#- The rows about to go are read once, for what is logged of them and for their
             positions: the delete then finds them without a second scan of the keys. -#}

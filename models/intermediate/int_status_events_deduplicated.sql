@@ -1,5 +1,5 @@
 {{ config(touched_key_config(
-    'wamid', 'touched_status_wamids()', logged_columns=['conversation_id', 'message_id']
+    'wamid', 'changed_status_wamids()', logged_columns=['conversation_id', 'message_id']
 )) }}
 -- One row per (wamid, status): the earliest observed event of each status of each
 -- message (R3), flagged when no outgoing message has that wamid (orphan) and when the
