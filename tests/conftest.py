@@ -62,15 +62,59 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "spark: runs only on the Spark engine (make test-spark)")
 
 
-# The longest tests (1-3 minutes each) start first, so that the two xdist workers share
-# them instead of one worker finishing them alone at the end.
-SLOW_FILES = ("test_incremental_equivalence.py", "test_pool.py", "test_dbt_unit_tests.py")
+# Files in the order their tests start: the costliest first (on two workers, each test
+# of the equivalence file takes 1-2 minutes, the free-tier file 2 minutes, the
+# touched-rows file 1 minute, ...), so that the long tests are shared out between the
+# workers instead of queued behind each other (pytest_xdist_make_scheduler below).
+COSTLIEST_FILES = (
+    "test_incremental_equivalence.py",
+    "test_free_tier.py",
+    "test_touched_rows.py",
+    "test_dbt_unit_tests.py",
+    "test_pool.py",
+    "test_serving.py",
+    "test_cli.py",
+    "test_quality_checks.py",
+    "test_docs_and_report.py",
+    "test_dbt_resource.py",
+)
+# Files whose tests share a module-scoped fixture that takes long to build: each runs
+# whole on one worker, which builds the fixture once (the touched-rows fixture alone
+# takes about a minute; a worker that ran one of its tests would build it again).
+SHARED_FIXTURE_FILES = {
+    "test_free_tier.py",
+    "test_touched_rows.py",
+    "test_docs_and_report.py",
+    "test_sample_data.py",
+}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`pytest -n 2` (`make test-duckdb`) hands out one unit at a time, in collection
+    order, to whichever worker has no more than two tests queued: a unit is a test, or
+    every test of a SHARED_FIXTURE_FILES file.
+
+    pytest-xdist's own `--dist load` sends each worker a first batch of a quarter of the
+    tests, so one worker got every long test and the other sat idle for four minutes;
+    its `--dist loadgroup` groups nothing with pytest 9.2 (pytest-xdist issue #1386)."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class CostOrderedScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return path if Path(path).name in SHARED_FIXTURE_FILES else nodeid
+
+    config.option.loadscopereorder = False  # keep the collection order below
+    return CostOrderedScheduling(config, log)
 
 
 def pytest_collection_modifyitems(config, items):
     """Spark-only tests are deselected on DuckDB; `make test` runs them in test-spark.
-    The slowest files run first (a stable sort: their own order is kept)."""
-    items.sort(key=lambda item: item.path.name not in SLOW_FILES)
+    The costliest files run first (a stable sort: their own order is kept)."""
+    rank = {name: place for place, name in enumerate(COSTLIEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
     if ENGINE == "spark":
         return
     spark_only = [item for item in items if item.get_closest_marker("spark")]
