@@ -18,7 +18,7 @@ from orchestration.export import export_reports
 from orchestration.runner import run_pipeline
 from orchestration.settings import Settings
 from orchestration.warehouse import connect
-from tests.conftest import ENGINE, table_contents
+from tests.conftest import ENGINE, dbt_on, table_contents
 
 EXPORTS = ("tabular_report.csv", "summary_messages.csv", "summary_sessions.csv")
 DAYS = ["2022-11-25", "2022-11-26", "2022-11-28", "2023-06-15"]
@@ -40,6 +40,12 @@ def exports(warehouse: Path, out: Path) -> dict[str, bytes]:
     with connect(warehouse, read_only=True) as conn:
         export_reports(conn, out, None, None, None)
     return {name: (out / name).read_bytes() for name in EXPORTS}
+
+
+def watermarks(warehouse: Path) -> dict:
+    """Each touched-key model's watermark: the newest load it has taken in."""
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        return dict(conn.execute("select * from staging.model_watermarks").fetchall())
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +81,43 @@ def test_a_status_table_rebuilt_whole_under_incremental_models_equals_a_full_ref
     outcome = run_pipeline(settings, DAYS[1], DAYS[-1], echo=lambda _: None)
     assert outcome.ok, outcome.failures
     assert exports(warehouse, tmp_path / "out") == full_refresh
+
+
+def test_a_partial_dbt_selection_keeps_its_watermarks_and_loses_no_load(
+    e2e_run, full_refresh, tmp_path
+):
+    """A day's raw loads, then only `fct_messages` and what follows it built (a subset
+    materialized in Dagster, or `--select` by hand): the staging and intermediate models
+    before it do not hold that day yet, so its models keep their watermarks
+    (record_watermark), and the next run, for later days, still brings it in."""
+    from dagster import materialize
+
+    from orchestration.assets.ingest import api_logs, webhook_logs
+    from orchestration.resources import build_resources
+
+    warehouse = (tmp_path / "w.duckdb").resolve()
+    run_days(e2e_run["landing"], warehouse, DAYS[:1])
+    settings = Settings(e2e_run["landing"].resolve(), warehouse, engine=ENGINE)
+    settings.export_env()
+    loaded = materialize(
+        [api_logs, webhook_logs], resources=build_resources(settings), partition_key=DAYS[1]
+    )
+    assert loaded.success
+    before = watermarks(warehouse)
+    dbt_on(
+        warehouse,
+        *("build", "--select", "fct_messages+", "--exclude-resource-type", "unit_test"),
+        target=tmp_path / "target",
+    )
+    assert watermarks(warehouse) == before
+    outcome = run_pipeline(settings, DAYS[2], DAYS[-1], echo=lambda _: None)
+    assert outcome.ok, outcome.failures
+    assert exports(warehouse, tmp_path / "out") == full_refresh
+    # A whole build does move every watermark to the newest load.
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        (newest,) = conn.execute("select max(loaded_at) from raw.load_ledger").fetchone()
+    assert set(watermarks(warehouse).values()) == {newest}
+    assert "fct_messages" in before
 
 
 def test_shuffled_days_and_a_late_file_in_an_old_partition_equal_a_full_refresh(

@@ -155,15 +155,44 @@
     )
 {%- endmacro %}
 
-{#- Post-hook: the model has taken in every load in the ledger. -#}
+{#- Post-hook: the model has taken in every load in the ledger. Only when this dbt
+    command also built every model upstream of it: after a partial selection (a subset
+    materialized in Dagster, `--select` by hand) the model read upstream tables that may
+    not hold the newest loads yet, so it keeps its watermark, and the next run takes in
+    those loads again. -#}
 {% macro record_watermark() %}
     {{ return(adapter.dispatch('record_watermark', 'whatsapp_reports')()) }}
 {% endmacro %}
 {% macro default__record_watermark() %}{% endmacro %}
 {% macro duckdb__record_watermark() %}
+    {%- if upstream_models_selected() %}
     delete from {{ incremental_state('model_watermarks') }} where model = '{{ this.identifier }}';
     insert into {{ incremental_state('model_watermarks') }}
     select '{{ this.identifier }}', {{ newest_load() }}
+    {%- else %}
+    select 'watermark kept: models upstream were not selected'
+    {%- endif %}
+{% endmacro %}
+
+{#- Whether this command selected every model upstream of this one (its parents, their
+    parents, ...). -#}
+{% macro upstream_models_selected() %}
+    {%- if not execute -%}{{ return(true) }}{%- endif -%}
+    {%- set state = namespace(frontier=[model.unique_id], upstream=[]) -%}
+    {#- The DAG is a dozen models deep: a bound, as Jinja has no while loop. -#}
+    {%- for depth in range(100) if state.frontier -%}
+        {%- set parents = [] -%}
+        {%- for node_id in state.frontier -%}
+            {%- for parent in graph.nodes[node_id].depends_on.nodes -%}
+                {%- if parent.startswith('model.') and parent not in state.upstream -%}
+                    {%- do state.upstream.append(parent) -%}
+                    {%- do parents.append(parent) -%}
+                {%- endif -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- set state.frontier = parents -%}
+    {%- endfor -%}
+    {{ return(state.upstream | reject('in', selected_resources) | list | length == 0) }}
 {% endmacro %}
 
 {#- The newest load in the ledger: what a build takes in. -#}
