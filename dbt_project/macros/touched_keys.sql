@@ -376,6 +376,17 @@
     {{ return(run_query(query).columns[0].values()[0] > 0) }}
 {%- endmacro %}
 
+{#- A condition for a model's where clause: on an incremental build, `column` is one of
+    `keys_sql` (touched_keys(), touched_dates()); on a whole build, true. One line either
+    way, so the SQL linter sees the same shape of the model, built or not. -#}
+{% macro in_touched_keys(column, keys_sql) -%}
+    {%- if is_incremental() -%}
+        {{ column }} in ({{ keys_sql }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
 {#- The keys the pre-hook recorded for this model in this run (a NULL key: the model
     was built whole). -#}
 {% macro touched_keys() -%}

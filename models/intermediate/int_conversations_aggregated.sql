@@ -8,9 +8,7 @@ with status_events as (
         not is_orphan
         and is_counted_status
         and conversation_id is not null
-        {% if is_incremental() %}
-            and conversation_id in ({{ touched_keys() }})
-        {% endif %}
+        and {{ in_touched_keys('conversation_id', touched_keys()) }}
 ),
 
 messages as (
@@ -18,9 +16,7 @@ messages as (
     select * from {{ ref('int_outgoing_messages_enriched_with_status') }}
     where
         conversation_id is not null
-        {% if is_incremental() %}
-            and conversation_id in ({{ touched_keys() }})
-        {% endif %}
+        and {{ in_touched_keys('conversation_id', touched_keys()) }}
 ),
 
 first_statuses as (

@@ -71,13 +71,16 @@ with_rule as (
             )
 ),
 
-rebuilt_months as (
-    select distinct
-        waba_id,
-        opened_month
-    from with_rule
-    where is_opened and is_free_tier_eligible
-),
+{% if is_incremental() %}
+    rebuilt_months as (
+        -- The WABA-months whose free places this build ranks again.
+        select distinct
+            waba_id,
+            opened_month
+        from with_rule
+        where is_opened and is_free_tier_eligible
+    ),
+{% endif %}
 
 places as (
     -- R21: per WABA and UTC month, eligible conversations in (opened_at, id) order. An

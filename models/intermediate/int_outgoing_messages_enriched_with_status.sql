@@ -15,9 +15,7 @@ status_events as (
     where
         not is_orphan
         and is_counted_status
-        {% if is_incremental() %}
-            and message_id in ({{ touched_keys() }})
-        {% endif %}
+        and {{ in_touched_keys('message_id', touched_keys()) }}
 ),
 
 error_codes as (

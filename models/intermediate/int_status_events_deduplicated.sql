@@ -18,9 +18,7 @@ outgoing_wamids as (
     from {{ ref('stg_api_logs__outgoing_messages') }}
     where
         wamid is not null
-        {% if is_incremental() %}
-            and wamid in ({{ touched_keys() }})
-        {% endif %}
+        and {{ in_touched_keys('wamid', touched_keys()) }}
     group by wamid
 ),
 

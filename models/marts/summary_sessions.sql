@@ -6,9 +6,7 @@ with conversations as (
     select * from {{ ref('fct_conversations') }}
     where
         is_opened  -- R16: a conversation that never opened is neither counted nor charged
-        {% if is_incremental() %}
-            and opened_date in ({{ touched_dates() }})
-        {% endif %}
+        and {{ in_touched_keys('opened_date', touched_dates()) }}
 ),
 
 phone_numbers as (
