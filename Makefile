@@ -59,9 +59,12 @@ test-spark: install-spark
 bench: install
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
+# sqlfluff compiles the models through dbt, which attaches the warehouse file (created
+# empty when there is none yet; the models lint clean whether they are built or not).
 lint: install
 	$(BIN)/ruff check orchestration scripts tests
 	$(BIN)/ruff format --check orchestration scripts tests
+	mkdir -p $(dir $(WA_WAREHOUSE))
 	$(BIN)/sqlfluff lint models tests/dbt
 
 dev: install
