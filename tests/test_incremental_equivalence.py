@@ -29,11 +29,16 @@ LATE_FILE = "api_logs/dt=2022-11-25/part-b.jsonl"  # a1 logged a second time
 pytestmark = pytest.mark.usefixtures("restored_environment")
 
 
-def run_days(landing: Path, warehouse: Path, days: list[str]) -> None:
+def run_window(landing: Path, warehouse: Path, first: str, last: str) -> None:
+    """One run over the partitions first .. last (a backfill when they differ)."""
     settings = Settings(landing.resolve(), warehouse.resolve(), engine=ENGINE)
+    outcome = run_pipeline(settings, first, last, echo=lambda _: None)
+    assert outcome.ok, outcome.failures
+
+
+def run_days(landing: Path, warehouse: Path, days: list[str]) -> None:
     for day in days:
-        outcome = run_pipeline(settings, day, day, echo=lambda _: None)
-        assert outcome.ok, outcome.failures
+        run_window(landing, warehouse, day, day)
 
 
 def exports(warehouse: Path, out: Path) -> dict[str, bytes]:
@@ -77,9 +82,7 @@ def test_a_status_table_rebuilt_whole_under_incremental_models_equals_a_full_ref
         conn.execute("drop table intermediate.int_status_events_deduplicated")
     # The other days in one run (a backfill): their statuses about the first day's
     # messages reach the reports only through the mark.
-    settings = Settings(e2e_run["landing"].resolve(), warehouse.resolve(), engine=ENGINE)
-    outcome = run_pipeline(settings, DAYS[1], DAYS[-1], echo=lambda _: None)
-    assert outcome.ok, outcome.failures
+    run_window(e2e_run["landing"], warehouse, DAYS[1], DAYS[-1])
     assert exports(warehouse, tmp_path / "out") == full_refresh
 
 
@@ -110,8 +113,7 @@ def test_a_partial_dbt_selection_keeps_its_watermarks_and_loses_no_load(
         target=tmp_path / "target",
     )
     assert watermarks(warehouse) == before
-    outcome = run_pipeline(settings, DAYS[2], DAYS[-1], echo=lambda _: None)
-    assert outcome.ok, outcome.failures
+    run_window(e2e_run["landing"], warehouse, DAYS[2], DAYS[-1])
     assert exports(warehouse, tmp_path / "out") == full_refresh
     # A whole build does move every watermark to the newest load.
     with duckdb.connect(str(warehouse), read_only=True) as conn:
@@ -158,12 +160,10 @@ def test_touched_keys_after_shuffled_days_a_late_file_and_vanished_lines_equal_a
     late_bytes = late.read_bytes()
     late.unlink()
     incremental = tmp_path / "incremental" / "w.duckdb"
-    settings = Settings(landing.resolve(), incremental.resolve(), engine=ENGINE)
     # The last day and the late webhooks after it (one backfill run), then the first
     # two days: their statuses are loaded before the messages they are about.
-    for first, last in [("2022-12-01", "2022-12-31"), ("2022-11-29", None), ("2022-11-30", None)]:
-        outcome = run_pipeline(settings, first, last or first, echo=lambda _: None)
-        assert outcome.ok, outcome.failures
+    run_window(landing, incremental, "2022-12-01", "2022-12-31")
+    run_days(landing, incremental, ["2022-11-29", "2022-11-30"])
 
     # The late file arrives, and a rerun of the same day finds a quarter of its webhook
     # lines gone: their statuses (some for messages of 2022-11-29) must vanish too.

@@ -180,7 +180,7 @@
     {%- if not execute -%}{{ return(true) }}{%- endif -%}
     {%- set state = namespace(frontier=[model.unique_id], upstream=[]) -%}
     {#- The DAG is a dozen models deep: a bound, as Jinja has no while loop. -#}
-    {%- for depth in range(100) if state.frontier -%}
+    {%- for _ in range(100) if state.frontier -%}
         {%- set parents = [] -%}
         {%- for node_id in state.frontier -%}
             {%- for parent in graph.nodes[node_id].depends_on.nodes -%}
