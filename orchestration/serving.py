@@ -32,6 +32,8 @@ from typing import NamedTuple
 
 import duckdb
 
+from orchestration.warehouse import connect as connect_warehouse
+
 SERVED_TABLES = (
     "fct_messages",  # before tabular_report, a view over it
     "tabular_report",
@@ -143,7 +145,7 @@ def publish(warehouse: Path, serving_dir: Path) -> dict[str, int]:
         raise
     _remove_old_versions(serving_dir, keep=parquet_dir.name)
     if pending is not None:
-        with duckdb.connect(str(warehouse)) as conn:
+        with connect_warehouse(warehouse) as conn:
             conn.execute(f"delete from {UNPUBLISHED_KEYS}")
     return rows
 
