@@ -24,8 +24,10 @@
     are freed whole (a `delete` and an `insert` into the same table would leave a small
     table's dead rows in the row group its new rows fill). A table with a constraint,
     which that statement would drop, is never rewritten; dbt declares none on these
-    models (the loader's raw tables have `not null` columns and are not in these
-    schemas: a rerun day's replaced raw rows stay stored).
+    models. The loader's raw tables (`not null` columns, not in these schemas) lose
+    whole partitions to a rerun, and a checkpoint drops a row group whose rows are all
+    deleted with or without the vacuum: only the row groups a partition shares with its
+    neighbours keep dead rows.
 -#}
 {% macro compact_tables() %}
     {%- if not execute or flags.WHICH not in ('build', 'run') -%}{{ return('') }}{%- endif -%}
