@@ -70,6 +70,7 @@ COSTLIEST_FILES = (
     "test_incremental_equivalence.py",
     "test_free_tier.py",
     "test_touched_rows.py",
+    "test_compaction.py",
     "test_dbt_unit_tests.py",
     "test_pool.py",
     "test_serving.py",
