@@ -8,13 +8,17 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
+from orchestration.settings import DBT_PROJECT_DIR
 from orchestration.warehouse import connect
 from tests.conftest import dbt_on, table_contents
 from tests.test_incremental_equivalence import DAYS, run_days
 
 pytestmark = pytest.mark.usefixtures("restored_environment")
-DEFAULT_SHARE = 0.1  # dbt_project.yml, vars: compaction_dead_row_share
+DEFAULT_SHARE = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"][
+    "compaction_dead_row_share"
+]
 
 
 def dead_rows(warehouse: Path) -> dict[str, tuple[int, int]]:

@@ -65,7 +65,7 @@
     {%- set live_query -%}
         {%- for row in stored %}
         select {{ loop.index0 }} as position, count(*) as live_rows
-        from "{{ target.database }}"."{{ row[0] }}"."{{ row[1] }}"
+        from {{ stored_relation(row) }}
         {%- if not loop.last %} union all {% endif -%}
         {%- endfor -%}
     {%- endset -%}
@@ -76,8 +76,13 @@
     {%- for row in stored -%}
         {%- set dead = (row[2] | int) - live[loop.index0] -%}
         {%- if dead > 0 and dead > share * (row[2] | int) -%}
-            {%- set relation = '"' ~ target.database ~ '"."' ~ row[0] ~ '"."' ~ row[1] ~ '"' %}
+            {%- set relation = stored_relation(row) %}
             create or replace table {{ relation }} as select * from {{ relation }};
         {%- endif -%}
     {%- endfor -%}
 {% endmacro %}
+
+{#- The warehouse table of a (schema, table, ...) row of duckdb_tables(). -#}
+{% macro stored_relation(row) -%}
+    {{ return(api.Relation.create(database=target.database, schema=row[0], identifier=row[1])) }}
+{%- endmacro %}
