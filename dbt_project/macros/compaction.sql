@@ -6,16 +6,16 @@
     row group; a checkpoint's vacuum may merge row groups to drop them. After a whole
     build of many days a day's rows sit in every row group, so a day's 10k to 22k
     rewritten rows per table touch all of them, and the vacuum then cost 1.4 to 1.7 s of
-    one commit on dbt's critical path (a day on top of 30 days; README, Benchmark,
-    session 14) while dropping almost none of them (the 6M-row status table: 20,451
-    dead rows kept with it, 20,517 without). So every connection that writes the
-    warehouse runs without it (`max_vacuum_tasks: 0`: profiles.yml, and
+    one commit on dbt's critical path (a day on top of 30 days; session 14 in
+    docs/benchmark-history.md) while dropping almost none of them (the 6M-row status
+    table: 20,451 dead rows kept with it, 20,517 without). So every connection that
+    writes the warehouse runs without it (`max_vacuum_tasks: 0`: profiles.yml, and
     orchestration/warehouse.py, since one writer with it on merges every table's
     deleted rows at its checkpoint), and this hook (on-run-end) rewrites a table of the
     models' schemas (the incremental models and the state tables beside them) once its
-    deleted rows pass a share of the rows it stores (`compaction_dead_row_share`,
-    default 0.1). So no table's dead rows pass that share at the end of a run; a big
-    table, whose rows a day changes a small share of, is rewritten rarely, and less
+    deleted rows pass a share of the rows it stores (`compaction_dead_row_share`, 0.1
+    in dbt_project.yml). So no table's dead rows pass that share at the end of a run; a
+    big table, whose rows a day changes a small share of, is rewritten rarely, and less
     often as it grows; a small one that a run rewrites much of (the summaries, the
     state tables), often, at the cost of its size.
 
@@ -39,7 +39,7 @@
 
 {#- The reads here are DuckDB's catalog and row counts; the rewrites are the hook's SQL. -#}
 {% macro duckdb__compact_tables() %}
-    {%- set share = var('compaction_dead_row_share', 0.1) | float -%}
+    {%- set share = var('compaction_dead_row_share') | float -%}
     {%- set schemas = [] -%}
     {%- for node in graph.nodes.values() if node.resource_type == 'model'
         and node.package_name == project_name and node.schema not in schemas -%}
