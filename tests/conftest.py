@@ -74,6 +74,7 @@ COSTLIEST_FILES = (
     "test_dbt_unit_tests.py",
     "test_pool.py",
     "test_serving.py",
+    "test_key_floors.py",
     "test_cli.py",
     "test_quality_checks.py",
     "test_docs_and_report.py",
@@ -85,6 +86,7 @@ COSTLIEST_FILES = (
 SHARED_FIXTURE_FILES = {
     "test_free_tier.py",
     "test_touched_rows.py",
+    "test_key_floors.py",
     "test_docs_and_report.py",
     "test_sample_data.py",
 }

@@ -19,8 +19,9 @@
     often as it grows; a small one that a run rewrites much of (the summaries, the
     state tables), often, at the cost of its size.
 
-    The rewrite is `create or replace table ... as select * from` the table itself: the
-    same columns, types and rows, so it changes no report, and the old table's blocks
+    The rewrite is `create or replace table ... as select * from` the table itself, in
+    the same row order: the same columns, types and rows, so it changes no report (nor
+    the order later runs' reads by key count on), and the old table's blocks
     are freed whole (a `delete` and an `insert` into the same table would leave a small
     table's dead rows in the row group its new rows fill). A table with a constraint,
     which that statement would drop, is never rewritten; dbt declares none on these
@@ -73,6 +74,10 @@
     {%- for row in run_query(live_query).rows -%}
         {%- do live.update({row[0] | int: row[1] | int}) -%}
     {%- endfor -%}
+    {#- In the order the rows are stored (whole_build_order, in_touched_keys_of): the
+        profile's `preserve_insertion_order: false` would let the copy swap its parts.
+        Nothing runs on this connection after this hook. #}
+    set preserve_insertion_order = true;
     {%- for row in stored -%}
         {%- set dead = (row[2] | int) - live[loop.index0] -%}
         {%- if dead > 0 and dead > share * (row[2] | int) -%}

@@ -92,8 +92,10 @@
     that a summary is built from by date (summary_dates.sql); the dates of the rows a
     run replaces, before and after, are logged for that summary. `logged_columns`: the
     columns whose values in the rows a run replaces, before and after, are logged for
-    the models downstream (`staging.status_row_keys`). -#}
-{% macro touched_key_config(key_column, touched_sql, summary_date=none, logged_columns=[]) %}
+    the models downstream (`staging.status_row_keys`). `key_floors`: the upstream models
+    this model reads by its touched keys, each with the column that holds them
+    (in_touched_keys_of). -#}
+{% macro touched_key_config(key_column, touched_sql, summary_date=none, logged_columns=[], key_floors={}) %}
     {%- set hook_options = [] -%}
     {%- if summary_date -%}
         {%- do hook_options.append("summary_date='" ~ summary_date ~ "'") -%}
@@ -109,7 +111,7 @@
             ~ (", " ~ hook_options | join(", ") if hook_options else '') ~ ") }}",
         'post_hook': ['{{ record_watermark() }}'],
         'meta': {'touched_key': key_column, 'summary_date': summary_date,
-            'logged_columns': logged_columns},
+            'logged_columns': logged_columns, 'key_floors': key_floors},
     }) }}
 {% endmacro %}
 
@@ -271,6 +273,7 @@
         select distinct '{{ this.identifier }}', key_value
         from ({{ touched_sql }}) as touched
         where key_value is not null;
+        {{- set_key_floors() }}
         {%- if summary_date or logged_columns %}
         {#- The rows about to go are read once, for what is logged of them and for their
             positions: the delete then finds them without a second scan of the keys. -#}
@@ -386,6 +389,69 @@
         true
     {%- endif -%}
 {%- endmacro %}
+
+{#- A condition for a model's read of upstream model `upstream` (named in its
+    `key_floors`): on an incremental build, `column` holds one of the touched keys, and
+    on DuckDB the row is at or after the first row of `upstream` that holds one; on a
+    whole build, true.
+
+    The second half changes no result: the pre-hook has just found that first row
+    (set_key_floors), in the same transaction, so no row holding a touched key sits
+    before it. It spares reading the rows before it. DuckDB numbers a table's rows in
+    the order they were written (`rowid`), and what a run reads by key is mostly recent:
+    the rows an incremental build rewrote went to the end of its table, and a late
+    status names a message days old, not weeks. -#}
+{% macro in_touched_keys_of(upstream, column) -%}
+    {%- if is_incremental() -%}
+        {%- if upstream not in (config.get('meta') or {}).get('key_floors', {}) -%}
+            {{ exceptions.raise_compiler_error("in_touched_keys_of('" ~ upstream
+                ~ "', ...): name it in the model's key_floors (touched_key_config)") }}
+        {%- endif -%}
+        {{ column }} in ({{ touched_keys() }}){{ key_floor_condition(upstream) }}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- ` and rowid >= <the floor>` on DuckDB; nothing elsewhere. -#}
+{% macro key_floor_condition(upstream) %}
+    {{ return(adapter.dispatch('key_floor_condition', 'whatsapp_reports')(upstream)) }}
+{% endmacro %}
+{% macro default__key_floor_condition(upstream) %}{{ return('') }}{% endmacro %}
+{% macro duckdb__key_floor_condition(upstream) %}
+    {{ return(" and rowid >= getvariable('" ~ key_floor_variable(upstream) ~ "')") }}
+{% endmacro %}
+
+{#- The session variable holding the floor of `upstream` for this model: named after
+    both, as two models may read one upstream at once. -#}
+{% macro key_floor_variable(upstream) -%}
+    key_floor__{{ this.identifier }}__{{ upstream }}
+{%- endmacro %}
+
+{#- Pre-hook, once the touched keys are recorded: the first row of each upstream model
+    in `key_floors` that holds one (NULL where none does, and the read then finds
+    nothing, as it would without the floor). -#}
+{% macro set_key_floors() -%}
+    {%- for upstream, column in ((config.get('meta') or {}).get('key_floors') or {}).items() %}
+        set variable {{ key_floor_variable(upstream) }} = (
+            select min(rowid) from {{ model_relation(upstream) }}
+            where {{ column }} in ({{ touched_keys() }})
+        );
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- `order by <column>` closing a whole build on DuckDB, nothing elsewhere: the rows are
+    written in the order of a date, so that the rows a later run reads by key (recent,
+    mostly) sit together at the end of the table, behind the floor in_touched_keys_of
+    reads after (a whole build with no order leaves every day's rows in every part of
+    the table). An incremental build appends at the end anyway. -#}
+{% macro whole_build_order(column) %}
+    {{ return(adapter.dispatch('whole_build_order', 'whatsapp_reports')(column)) }}
+{% endmacro %}
+{% macro default__whole_build_order(column) %}{{ return('') }}{% endmacro %}
+{% macro duckdb__whole_build_order(column) %}
+    {{ return('' if is_incremental() else 'order by ' ~ column) }}
+{% endmacro %}
 
 {#- The keys the pre-hook recorded for this model in this run (a NULL key: the model
     was built whole). -#}

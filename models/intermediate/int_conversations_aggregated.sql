@@ -1,4 +1,7 @@
-{{ config(touched_key_config('conversation_id', 'touched_conversations()')) }}
+{{ config(touched_key_config('conversation_id', 'touched_conversations()', key_floors={
+    'int_status_events_deduplicated': 'conversation_id',
+    'int_outgoing_messages_enriched_with_status': 'conversation_id',
+})) }}
 -- One row per conversation.id seen on a counted, non-orphan status (R15), with who it
 -- is between, its origin type, when it opened (R16), when its window ends (R18) and
 -- the message whose delivery opened it (R19).
@@ -8,7 +11,7 @@ with status_events as (
         not is_orphan
         and is_counted_status
         and conversation_id is not null
-        and {{ in_touched_keys('conversation_id', touched_keys()) }}
+        and {{ in_touched_keys_of('int_status_events_deduplicated', 'conversation_id') }}
 ),
 
 messages as (
@@ -16,7 +19,7 @@ messages as (
     select * from {{ ref('int_outgoing_messages_enriched_with_status') }}
     where
         conversation_id is not null
-        and {{ in_touched_keys('conversation_id', touched_keys()) }}
+        and {{ in_touched_keys_of('int_outgoing_messages_enriched_with_status', 'conversation_id') }}
 ),
 
 first_statuses as (
@@ -126,3 +129,4 @@ final as (
 )
 
 select * from final
+{{ whole_build_order('opened_at') }}

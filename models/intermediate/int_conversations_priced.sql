@@ -1,13 +1,12 @@
 {{ config(touched_key_config(
-    'conversation_id', 'touched_free_tier_conversations()', summary_date='opened_date'
+    'conversation_id', 'touched_free_tier_conversations()', summary_date='opened_date',
+    key_floors={'int_conversations_aggregated': 'conversation_id'}
 )) }}
 -- One row per conversation with its free-tier place (R20, R21) and its amount (R22).
 -- Rules, markets and rates are seeds: a new pricing era is a seed row, not new SQL.
 with conversations as (
     select * from {{ ref('int_conversations_aggregated') }}
-    {% if is_incremental() %}
-        where conversation_id in ({{ touched_keys() }})
-    {% endif %}
+    where {{ in_touched_keys_of('int_conversations_aggregated', 'conversation_id') }}
 ),
 
 user_countries as (
@@ -209,3 +208,4 @@ final as (
 )
 
 select * from final
+{{ whole_build_order('opened_at') }}

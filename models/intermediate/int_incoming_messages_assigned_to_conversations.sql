@@ -1,12 +1,12 @@
-{{ config(touched_key_config('wamid', 'touched_incoming_messages()')) }}
+{{ config(touched_key_config('wamid', 'touched_incoming_messages()', key_floors={
+    'stg_webhook_logs__incoming_messages': 'wamid'
+})) }}
 -- One row per incoming message that falls inside an opened conversation window of the
 -- same business number and user (R18): [opened_at, expires_at), the one opened last
 -- when several contain it. Messages outside every window have no row.
 with incoming_messages as (
     select * from {{ ref('stg_webhook_logs__incoming_messages') }}
-    {% if is_incremental() %}
-        where wamid in ({{ touched_keys() }})
-    {% endif %}
+    where {{ in_touched_keys_of('stg_webhook_logs__incoming_messages', 'wamid') }}
 ),
 
 conversations as (

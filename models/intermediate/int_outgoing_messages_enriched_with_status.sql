@@ -1,12 +1,12 @@
-{{ config(touched_key_config('message_id', 'touched_messages()')) }}
+{{ config(touched_key_config('message_id', 'touched_messages()', key_floors={
+    'stg_api_logs__outgoing_messages': 'message_id', 'int_status_events_deduplicated': 'message_id'
+})) }}
 -- One row per outgoing message with its observed status timestamps, the flags of
 -- R6-R8, its current status (R9), its failure reason (R25) and the conversation its
 -- statuses name (R15).
 with outgoing_messages as (
     select * from {{ ref('stg_api_logs__outgoing_messages') }}
-    {% if is_incremental() %}
-        where message_id in ({{ touched_keys() }})
-    {% endif %}
+    where {{ in_touched_keys_of('stg_api_logs__outgoing_messages', 'message_id') }}
 ),
 
 status_events as (
@@ -15,7 +15,7 @@ status_events as (
     where
         not is_orphan
         and is_counted_status
-        and {{ in_touched_keys('message_id', touched_keys()) }}
+        and {{ in_touched_keys_of('int_status_events_deduplicated', 'message_id') }}
 ),
 
 error_codes as (
@@ -115,3 +115,4 @@ final as (
 )
 
 select * from final
+{{ whole_build_order('dt') }}

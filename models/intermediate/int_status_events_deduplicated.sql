@@ -1,14 +1,13 @@
 {{ config(touched_key_config(
-    'wamid', 'changed_status_wamids()', logged_columns=['conversation_id', 'message_id']
+    'wamid', 'changed_status_wamids()', logged_columns=['conversation_id', 'message_id'],
+    key_floors={'stg_webhook_logs__status_events': 'wamid', 'stg_api_logs__outgoing_messages': 'wamid'}
 )) }}
 -- One row per (wamid, status): the earliest observed event of each status of each
 -- message (R3), flagged when no outgoing message has that wamid (orphan) and when the
 -- status changes no count (R4: deleted, played, warning, unknown values).
 with status_events as (
     select * from {{ ref('stg_webhook_logs__status_events') }}
-    {% if is_incremental() %}
-        where wamid in ({{ touched_keys() }})
-    {% endif %}
+    where {{ in_touched_keys_of('stg_webhook_logs__status_events', 'wamid') }}
 ),
 
 outgoing_wamids as (
@@ -18,7 +17,7 @@ outgoing_wamids as (
     from {{ ref('stg_api_logs__outgoing_messages') }}
     where
         wamid is not null
-        and {{ in_touched_keys('wamid', touched_keys()) }}
+        and {{ in_touched_keys_of('stg_api_logs__outgoing_messages', 'wamid') }}
     group by wamid
 ),
 
@@ -61,3 +60,4 @@ final as (
 )
 
 select * from final
+{{ whole_build_order('dt') }}

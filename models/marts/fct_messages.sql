@@ -1,18 +1,17 @@
-{{ config(touched_key_config('message_id', 'touched_fact_messages()', summary_date='report_date')) }}
+{{ config(touched_key_config('message_id', 'touched_fact_messages()', summary_date='report_date', key_floors={
+    'int_outgoing_messages_enriched_with_status': 'message_id',
+    'stg_webhook_logs__incoming_messages': 'wamid',
+})) }}
 -- One row per message: every outgoing message (one recipient of one API request) and
 -- every incoming message, with its state, timestamps, country and conversation.
 with outgoing_messages as (
     select * from {{ ref('int_outgoing_messages_enriched_with_status') }}
-    {% if is_incremental() %}
-        where message_id in ({{ touched_keys() }})
-    {% endif %}
+    where {{ in_touched_keys_of('int_outgoing_messages_enriched_with_status', 'message_id') }}
 ),
 
 incoming_messages as (
     select * from {{ ref('stg_webhook_logs__incoming_messages') }}
-    {% if is_incremental() %}
-        where wamid in ({{ touched_keys() }})
-    {% endif %}
+    where {{ in_touched_keys_of('stg_webhook_logs__incoming_messages', 'wamid') }}
 ),
 
 user_countries as (
@@ -178,3 +177,4 @@ final as (
 )
 
 select * from final
+{{ whole_build_order('report_date') }}

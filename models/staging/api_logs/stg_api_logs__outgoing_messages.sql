@@ -1,15 +1,14 @@
 {{
     config(touched_key_config(
-        'request_id', "changed_staging_keys('stg_api_logs__request_recipients', 'request_id')"
+        'request_id', "changed_staging_keys('stg_api_logs__request_recipients', 'request_id')",
+        key_floors={'stg_api_logs__request_recipients': 'request_id'}
     ))
 }}
 -- One row per outgoing message: one element of response.recipients of the earliest
 -- logged copy of each request (R1).
 with request_recipients as (
     select * from {{ ref('stg_api_logs__request_recipients') }}
-    {% if is_incremental() %}
-        where request_id in ({{ touched_keys() }})
-    {% endif %}
+    where {{ in_touched_keys_of('stg_api_logs__request_recipients', 'request_id') }}
 ),
 
 ranked as (
@@ -49,3 +48,4 @@ final as (
 )
 
 select * from final
+{{ whole_build_order('dt') }}

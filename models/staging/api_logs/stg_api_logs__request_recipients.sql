@@ -90,3 +90,4 @@ final as (
 )
 
 select * from final
+{{ whole_build_order('dt') }}

@@ -56,3 +56,4 @@ parsed as (
 )
 
 select * from parsed
+{{ whole_build_order('dt') }}

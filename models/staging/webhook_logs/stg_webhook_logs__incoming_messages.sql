@@ -1,15 +1,14 @@
 {{
     config(touched_key_config(
-        'wamid', "changed_staging_keys('stg_webhook_logs__incoming_message_copies', 'wamid')"
+        'wamid', "changed_staging_keys('stg_webhook_logs__incoming_message_copies', 'wamid')",
+        key_floors={'stg_webhook_logs__incoming_message_copies': 'wamid'}
     ))
 }}
 -- One row per incoming message (an element of messages[]), redeliveries counted once:
 -- the earliest received copy of each wamid (R2).
 with message_copies as (
     select * from {{ ref('stg_webhook_logs__incoming_message_copies') }}
-    {% if is_incremental() %}
-        where wamid in ({{ touched_keys() }})
-    {% endif %}
+    where {{ in_touched_keys_of('stg_webhook_logs__incoming_message_copies', 'wamid') }}
 ),
 
 ranked as (
@@ -41,3 +40,4 @@ final as (
 )
 
 select * from final
+{{ whole_build_order('dt') }}

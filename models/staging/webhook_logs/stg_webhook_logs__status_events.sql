@@ -52,3 +52,4 @@ final as (
 )
 
 select * from final
+{{ whole_build_order('dt') }}
