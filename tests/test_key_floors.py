@@ -13,10 +13,10 @@ from datetime import date
 import duckdb
 import pytest
 
-from orchestration.runner import run_pipeline
 from orchestration.sample_data import generate
-from orchestration.settings import DBT_PROJECT_DIR, Settings
+from orchestration.settings import DBT_PROJECT_DIR
 from tests.conftest import ENGINE
+from tests.test_incremental_equivalence import run_window
 
 pytestmark = [
     pytest.mark.usefixtures("restored_environment"),
@@ -66,16 +66,15 @@ def day_on_top(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("key-floors")
     landing = root / "landing"
     generate(landing, date(2022, 11, 28), days=3, messages_per_day=300, seed=5)
-    warehouse = (root / "w.duckdb").resolve()
-    settings = Settings(landing.resolve(), warehouse, engine=ENGINE)
-    assert run_pipeline(settings, "2022-11-28", "2022-11-29", echo=lambda _: None).ok
+    warehouse = root / "w.duckdb"
+    run_window(landing, warehouse, "2022-11-28", "2022-11-29")
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         disorder = {
             model: out_of_order_rows(conn, relation_of(conn, model), column)
             for model, column in ordered_models().items()
         }
         (rows,) = conn.execute("select count(*) from marts.fct_messages").fetchone()
-    assert run_pipeline(settings, "2022-11-30", "2022-11-30", echo=lambda _: None).ok
+    run_window(landing, warehouse, "2022-11-30", "2022-11-30")
     return {"warehouse": warehouse, "disorder_after_whole_build": disorder, "rows": rows}
 
 

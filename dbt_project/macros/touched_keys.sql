@@ -278,10 +278,15 @@
         {#- The rows about to go are read once, for what is logged of them and for their
             positions: the delete then finds them without a second scan of the keys. -#}
         {%- set deleted = deleted_rows_table() | trim %}
+        {#- From the first row holding a touched key, as in_touched_keys_of: the logged
+            columns of the rows before it are not read. #}
+        set variable {{ key_floor_variable(this.identifier) }} = (
+            select min(rowid) from {{ this }} where {{ key_column }} in ({{ touched_keys() }})
+        );
         create or replace temporary table {{ deleted }} as
         select rowid as deleted_row{{ ', ' ~ summary_date if summary_date }}{{ ', ' ~ logged_columns | join(', ') if logged_columns }}
         from {{ this }}
-        where {{ key_column }} in ({{ touched_keys() }});
+        where {{ key_column }} in ({{ touched_keys() }}){{ key_floor_condition(this.identifier) }};
         {%- if summary_date %}
         {{ log_unsummarized_dates(summary_date, deleted) }};
         {%- endif %}
