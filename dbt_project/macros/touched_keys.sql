@@ -280,9 +280,7 @@
         {%- set deleted = deleted_rows_table() | trim %}
         {#- From the first row holding a touched key, as in_touched_keys_of: the logged
             columns of the rows before it are not read. #}
-        set variable {{ key_floor_variable(this.identifier) }} = (
-            select min(rowid) from {{ this }} where {{ key_column }} in ({{ touched_keys() }})
-        );
+        {{ set_key_floor(this.identifier, this, key_column) }}
         create or replace temporary table {{ deleted }} as
         select rowid as deleted_row{{ ', ' ~ summary_date if summary_date }}{{ ', ' ~ logged_columns | join(', ') if logged_columns }}
         from {{ this }}
@@ -408,7 +406,7 @@
     status names a message days old, not weeks. -#}
 {% macro in_touched_keys_of(upstream, column) -%}
     {%- if is_incremental() -%}
-        {%- if upstream not in (config.get('meta') or {}).get('key_floors', {}) -%}
+        {%- if upstream not in declared_key_floors() -%}
             {{ exceptions.raise_compiler_error("in_touched_keys_of('" ~ upstream
                 ~ "', ...): name it in the model's key_floors (touched_key_config)") }}
         {%- endif -%}
@@ -437,13 +435,23 @@
     in `key_floors` that holds one (NULL where none does, and the read then finds
     nothing, as it would without the floor). -#}
 {% macro set_key_floors() -%}
-    {%- for upstream, column in ((config.get('meta') or {}).get('key_floors') or {}).items() %}
-        set variable {{ key_floor_variable(upstream) }} = (
-            select min(rowid) from {{ model_relation(upstream) }}
-            where {{ column }} in ({{ touched_keys() }})
-        );
+    {%- for upstream, column in declared_key_floors().items() %}
+        {{ set_key_floor(upstream, model_relation(upstream), column) }}
     {%- endfor -%}
 {%- endmacro %}
+
+{#- `set variable` to the first row of `relation` whose `column` holds a touched key,
+    under the name key_floor_condition(`name`) reads. -#}
+{% macro set_key_floor(name, relation, column) -%}
+    set variable {{ key_floor_variable(name) }} = (
+        select min(rowid) from {{ relation }} where {{ column }} in ({{ touched_keys() }})
+    );
+{%- endmacro %}
+
+{#- This model's `key_floors` (touched_key_config): upstream model -> key column. -#}
+{% macro declared_key_floors() %}
+    {{ return((config.get('meta') or {}).get('key_floors') or {}) }}
+{% endmacro %}
 
 {#- `order by <column>` closing a whole build on DuckDB, nothing elsewhere: the rows are
     written in the order of a date, so that the rows a later run reads by key (recent,
