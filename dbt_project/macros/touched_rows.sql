@@ -3,18 +3,27 @@
 
     An incremental build of a touched-key model (touched_keys.sql) deletes and re-inserts
     the rows of its touched keys and leaves every other row as the last build left it,
-    tested then. A test whose verdict on a key depends only on that key's rows of the
-    tested model (unique, not_null, accepted_values, unique_combination_of_columns over
-    the key) therefore reaches the same verdict on the touched keys' rows alone: a
-    one-day run on top of 30 days tests about 120k messages instead of 3.3M. The model's
-    SQL names its key (`meta.touched_key`); a view over a touched-key model names the
-    model that keeps its rows too (`meta.touched_by`).
+    tested then. A test whose verdict on a row can only change when that row or a row it
+    is compared with was rewritten therefore reaches the same verdict on fewer rows:
 
-    Everything else reads the whole model, as dbt's own macro does: tests that read
-    another relation (relationships, singular tests), any test of a model built whole
-    (its pre-hook records a NULL key; the test then compiles to dbt's own SQL), a build
-    that did not select the model that keeps the rows, `dbt test` on its own, and every
-    engine but DuckDB.
+    - a test of a key's own rows (unique, not_null, accepted_values,
+      unique_combination_of_columns over the key) reads the touched keys' rows: a
+      one-day run on top of 30 days tests about 120k messages instead of 3.3M. The
+      model's SQL names its key (`meta.touched_key`); a view over a touched-key model
+      names the model that keeps its rows too (`meta.touched_by`);
+    - a relationships test from a touched-key model to the key of another one reads the
+      child rows the build rewrote and the child rows that name a parent key it
+      rewrote (deleted, changed or added): a parent row that went away is found through
+      every child row that still names it. Where the build did not select the parent's
+      model, its rows are as they were and the child's rewritten rows are enough;
+    - the singular tests that compare a summary with its fact rows by report date read
+      the dates the summary rebuilt (rebuilt_dates_condition): a fact row that left or
+      entered a date makes the summary rebuild that date (summary_dates.sql).
+
+    Everything else reads the whole model, as dbt's own macros do: other tests, any test
+    where a model it reads by key was built whole (its pre-hook records a NULL key), a
+    build that did not select the model that keeps the rows, `dbt test` on its own, and
+    every engine but DuckDB.
 -#}
 
 {#- dbt's generic tests read `model` through this macro (a test's `where` config). -#}
@@ -39,30 +48,88 @@
     {{ return(['unique', 'not_null', 'accepted_values', 'unique_combination_of_columns']) }}
 {% endmacro %}
 
-{#- The SQL condition keeping the rows of the keys the tested model's build touched, or
-    '' where the test must read every row. -#}
+{#- The SQL condition keeping the rows of the tested model that the test must read, or
+    '' where it must read every row. -#}
 {% macro touched_rows_condition() %}
     {%- if not execute or flags.WHICH != 'build' or model.resource_type != 'test' -%}
         {{ return('') }}
     {%- endif -%}
     {%- set test = model.test_metadata -%}
-    {%- if not test or test.name not in tests_of_a_key_s_own_rows() or not model.attached_node -%}
+    {%- if not test or not model.attached_node -%}
         {{ return('') }}
     {%- endif -%}
     {%- set tested = graph.nodes.get(model.attached_node) -%}
-    {%- set key_column = tested.config.meta.get('touched_key') if tested else none -%}
-    {%- if not key_column -%}
+    {%- set child_keys = keys_rewritten_by_this_build(tested) -%}
+    {%- if not child_keys -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set keeper = project_node(tested.config.meta.get('touched_by', tested.name)) -%}
+    {%- set own_rows = tested.config.meta.touched_key ~ ' in (' ~ child_keys ~ ')' -%}
+    {%- if test.name in tests_of_a_key_s_own_rows() -%}
+        {{ return(own_rows) }}
+    {%- endif -%}
+    {%- if test.name == 'relationships' -%}
+        {%- set parents = model.depends_on.nodes | reject('equalto', model.attached_node) | list -%}
+        {%- set parent = graph.nodes.get(parents[0]) if parents | length == 1 else none -%}
+        {%- if parent and parent.config.meta.get('touched_key') == test.kwargs.field -%}
+            {%- if keeper_of(parent).unique_id not in selected_resources -%}
+                {#- This build left every parent row as it was. -#}
+                {{ return(own_rows) }}
+            {%- endif -%}
+            {%- set parent_keys = keys_rewritten_by_this_build(parent) -%}
+            {%- if parent_keys -%}
+                {{ return('(' ~ own_rows ~ ' or ' ~ test.kwargs.column_name ~ ' in (' ~ parent_keys ~ '))') }}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
+
+{#- A query of the keys this build rewrote in `node` (a graph node, or none), or '' where
+    its rows are not kept by touched key, the model that keeps them was not selected, or
+    it was built whole. Called when a test runs, after the models it reads: the keys of
+    this build are recorded. -#}
+{% macro keys_rewritten_by_this_build(node) %}
+    {%- if not node or not node.config.meta.get('touched_key') -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set keeper = keeper_of(node) -%}
     {%- if keeper.unique_id not in selected_resources -%}
         {{ return('') }}
     {%- endif -%}
     {%- set keys = 'select key_value from ' ~ incremental_state('touched_keys')
         ~ " where model = '" ~ keeper.alias ~ "'" -%}
-    {#- Tests compile when they run, after their model: this build's keys are recorded. -#}
     {%- if run_query(keys ~ ' and key_value is null').rows | length > 0 -%}
         {{ return('') }}
     {%- endif -%}
-    {{ return(key_column ~ ' in (' ~ keys ~ ')') }}
+    {{ return(keys) }}
+{% endmacro %}
+
+{#- The model that keeps the rows of `node` (itself, or the model a view reads). -#}
+{% macro keeper_of(node) %}
+    {{ return(project_node(node.config.meta.get('touched_by', node.name))) }}
+{% endmacro %}
+
+{#- For a singular test that compares a summary (built by date, summary_dates.sql) with
+    the fact rows it counts: the SQL condition keeping the rows on the dates this build of
+    the summary rebuilt, `date_expression` being the row's report date; `true` (every
+    row) where the summary was built whole or not by this build, and on other engines. -#}
+{% macro rebuilt_dates_condition(summary, date_expression) %}
+    {{ return(adapter.dispatch('rebuilt_dates_condition', 'whatsapp_reports')(summary, date_expression)) }}
+{% endmacro %}
+{% macro default__rebuilt_dates_condition(summary, date_expression) %}{{ return('true') }}{% endmacro %}
+{% macro duckdb__rebuilt_dates_condition(summary, date_expression) %}
+    {%- if not execute or flags.WHICH != 'build' -%}
+        {{ return('true') }}
+    {%- endif -%}
+    {%- set dates = keys_rewritten_by_this_build(project_node(summary)) -%}
+    {%- if not dates -%}
+        {{ return('true') }}
+    {%- endif -%}
+    {#- The dates as literals: DuckDB then skips the row groups of other dates (min/max
+        per row group) instead of reading every row to join it with the dates. -#}
+    {%- set literals = [] -%}
+    {%- for row in run_query(dates ~ ' order by key_value').rows -%}
+        {%- do literals.append("date '" ~ row[0] ~ "'") -%}
+    {%- endfor -%}
+    {{ return(date_expression ~ ' in (' ~ literals | join(', ') ~ ')' if literals else 'false') }}
 {% endmacro %}

@@ -1,12 +1,15 @@
 -- R13: on every outgoing row CREATED = SENT + rejected-before-Meta, FAILED <= CREATED,
 -- READ <= DELIVERED <= SENT and DELIVERED + FAILED <= CREATED; incoming rows carry
--- only RECEIVED (R12). Rejected-before-Meta is counted from the fact independently.
+-- only RECEIVED (R12). Rejected-before-Meta is counted from the fact independently. An
+-- incremental build checks the dates the summary rebuilt (rebuilt_dates_condition).
 with summary as (
     select * from {{ ref('summary_messages') }}
+    where {{ rebuilt_dates_condition('summary_messages', 'report_date') }}
 ),
 
 messages as (
     select * from {{ ref('fct_messages') }}
+    where {{ rebuilt_dates_condition('summary_messages', 'report_date') }}
 ),
 
 rejected as (
