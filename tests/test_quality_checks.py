@@ -62,6 +62,42 @@ def test_a_duplicated_status_counted_twice_breaks_r13(broken):
     assert not totals.passed and totals.failing_count == 1
 
 
+def test_a_run_with_a_window_judges_the_summary_dates_changed_since_the_last_publication(
+    broken,
+):
+    """The summary checks of a scheduled or backfill run read the dates dbt changed that
+    the serving copy has not taken in; a check run by hand (no window) reads every date."""
+    summary = "marts/summary_messages"
+    checks = ("r13_identities_hold", "totals_equal_tabular_counts")
+    window = ("2022-11-26", "2022-11-26")
+
+    def verdicts(warehouse, window):
+        return [evaluate(warehouse, summary, name, window=window).passed for name in checks]
+
+    # The e2e run published everything: no date waits. One date's rows break R13.
+    warehouse = broken(
+        "update marts.summary_messages set delivered = delivered + 1, read = read + 1 "
+        "where country = 'Canada' and message_type = 'Template message'"
+        " and report_date = date '2022-11-25'"
+    )
+    assert verdicts(warehouse, window) == [True, True]  # nothing changed since
+    assert verdicts(warehouse, None) == [False, False]
+    # Another date rebuilt by dbt and not yet published: still not the broken one.
+    broken("insert into staging.unpublished_keys values ('summary_messages', '2022-11-24')")
+    assert verdicts(warehouse, window) == [True, True]
+    # The broken date rebuilt and not yet published (a run whose checks failed left it).
+    broken("insert into staging.unpublished_keys values ('summary_messages', '2022-11-25')")
+    assert verdicts(warehouse, window) == [False, False]
+    broken("delete from staging.unpublished_keys")
+    # A date of changed fact rows the summary has not taken in yet.
+    broken("insert into staging.unsummarized_dates values ('fct_messages', '2022-11-25')")
+    assert verdicts(warehouse, window) == [False, False]
+    broken("delete from staging.unsummarized_dates")
+    # The summary built whole: every date.
+    broken("insert into staging.unpublished_keys values ('summary_messages', null)")
+    assert verdicts(warehouse, window) == [False, False]
+
+
 def test_a_free_tier_row_with_an_amount_fails(broken):
     warehouse = broken(
         "update marts.summary_sessions set amount_usd = 0.05 "

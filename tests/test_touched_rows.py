@@ -139,7 +139,7 @@ def test_each_test_reads_what_the_build_rewrote_and_tests_of_other_relations_rea
     assert "where model = 'int_conversations_priced'" in tests[RELATIONSHIPS]
     # A summary against its facts: the dates the summary rebuilt, written out as dates.
     for singular in (TOTALS, IDENTITIES):
-        assert "report_date in (date '2022-11-29', date '2022-11-30')" in tests[singular]
+        assert "as date) in (date '2022-11-29', date '2022-11-30')" in tests[singular]
     for other in (
         "assert_free_tier_sessions_match_the_limit_per_waba_month",
         "assert_sessions_add_up_to_opened_conversations",

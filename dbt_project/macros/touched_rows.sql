@@ -110,14 +110,15 @@
 {% endmacro %}
 
 {#- For a singular test that compares a summary (built by date, summary_dates.sql) with
-    the fact rows it counts: the SQL condition keeping the rows on the dates this build of
-    the summary rebuilt, `date_expression` being the row's report date; `true` (every
-    row) where the summary was built whole or not by this build, and on other engines. -#}
-{% macro rebuilt_dates_condition(summary, date_expression) %}
-    {{ return(adapter.dispatch('rebuilt_dates_condition', 'whatsapp_reports')(summary, date_expression)) }}
+    the fact rows it counts: the SQL condition keeping the rows whose `column` (a date or
+    a timestamp: the row's report date, or the time it falls on) is on a date this build
+    of the summary rebuilt; `true` (every row) where the summary was built whole or not by
+    this build, and on other engines. -#}
+{% macro rebuilt_dates_condition(summary, column) %}
+    {{ return(adapter.dispatch('rebuilt_dates_condition', 'whatsapp_reports')(summary, column)) }}
 {% endmacro %}
-{% macro default__rebuilt_dates_condition(summary, date_expression) %}{{ return('true') }}{% endmacro %}
-{% macro duckdb__rebuilt_dates_condition(summary, date_expression) %}
+{% macro default__rebuilt_dates_condition(summary, column) %}{{ return('true') }}{% endmacro %}
+{% macro duckdb__rebuilt_dates_condition(summary, column) %}
     {%- if not execute or flags.WHICH != 'build' -%}
         {{ return('true') }}
     {%- endif -%}
@@ -125,11 +126,20 @@
     {%- if not dates -%}
         {{ return('true') }}
     {%- endif -%}
-    {#- The dates as literals: DuckDB then skips the row groups of other dates (min/max
-        per row group) instead of reading every row to join it with the dates. -#}
+    {%- set rebuilt = run_query(dates ~ ' order by key_value').columns[0].values() | list -%}
+    {%- if not rebuilt -%}
+        {{ return('false') }}
+    {%- endif -%}
+    {#- The dates written out, and bounds on the column itself: DuckDB then skips the row
+        groups outside them (min/max per row group; the big tables are in date order)
+        instead of reading every row to join it with the dates. -#}
+    {%- set day_after_last = modules.datetime.date.fromisoformat(rebuilt[-1])
+        + modules.datetime.timedelta(days=1) -%}
     {%- set literals = [] -%}
-    {%- for row in run_query(dates ~ ' order by key_value').rows -%}
-        {%- do literals.append("date '" ~ row[0] ~ "'") -%}
+    {%- for day in rebuilt -%}
+        {%- do literals.append("date '" ~ day ~ "'") -%}
     {%- endfor -%}
-    {{ return(date_expression ~ ' in (' ~ literals | join(', ') ~ ')' if literals else 'false') }}
+    {{ return(column ~ " >= date '" ~ rebuilt[0] ~ "' and " ~ column ~ " < date '"
+        ~ day_after_last.isoformat() ~ "' and cast(" ~ column ~ ' as date) in ('
+        ~ literals | join(', ') ~ ')') }}
 {% endmacro %}

@@ -40,7 +40,7 @@ tabular as (
         sum(case when status = 'read' then 1 else 0 end) as read_count,
         sum(case when is_incoming then 1 else 0 end) as received
     from {{ ref('tabular_report') }}
-    where {{ rebuilt_dates_condition('summary_messages', 'cast(created_at as date)') }}
+    where {{ rebuilt_dates_condition('summary_messages', 'created_at') }}
     group by
         cast(created_at as date),
         waba_id,
