@@ -159,9 +159,13 @@ def _pending_keys(conn: duckdb.DuckDBPyConnection) -> str | None:
     ).fetchone()
     if not exists:
         return None
+    # Only the keys of the models the big tables follow: the others are copied whole.
+    models = sorted({big.model for big in BIG_TABLES.values()})
     conn.execute(
         "create or replace temp table pending_keys as"
         f" select distinct model, key_value from source.{UNPUBLISHED_KEYS}"
+        " where model in (select unnest(cast(? as varchar[])))",
+        [models],
     )
     return "pending_keys"
 
