@@ -123,7 +123,9 @@ def test_a_whole_build_marks_every_touched_key_model_as_built_whole(two_days):
         assert marked[model] == (1, 0), model  # one row, its key NULL
 
 
-RELATIONSHIPS = "relationships_fct_messages_conversation_id__conversation_id__ref_fct_conversations_"
+RELATIONSHIPS = (
+    "relationships_fct_messages_conversation_id__conversation_id__ref_fct_conversations_"
+)
 TOTALS = "assert_summary_messages_totals_equal_tabular_counts"
 IDENTITIES = "assert_summary_messages_identities_hold_on_every_row"
 
@@ -149,7 +151,9 @@ def test_each_test_reads_what_the_build_rewrote_and_tests_of_other_relations_rea
     assert all("touched_keys" not in sql for sql in two_days["tests_after_whole_build"].values())
 
 
-def point_a_message_at_a_missing_conversation(conn: duckdb.DuckDBPyConnection, touched: bool) -> None:
+def point_a_message_at_a_missing_conversation(
+    conn: duckdb.DuckDBPyConnection, touched: bool
+) -> None:
     keys = f"(select key_value from {STATE} where model = '{{model}}' and key_value is not null)"
     (message_id,) = conn.execute(
         "select min(message_id) from warehouse.marts.fct_messages"
@@ -180,8 +184,7 @@ def test_a_relationship_is_checked_from_rewritten_children_and_rewritten_parents
         ).fetchone()
         assert conversation_id is not None
         conn.execute(
-            "delete from warehouse.intermediate.int_conversations_priced"
-            " where conversation_id = ?",
+            "delete from warehouse.intermediate.int_conversations_priced where conversation_id = ?",
             [conversation_id],
         )
         assert failures(conn, relationships) > 0
@@ -216,8 +219,7 @@ def test_a_summary_is_checked_against_its_facts_on_the_dates_it_rebuilt(two_days
     with rolled_back(two_days["warehouse"]) as conn:
         assert failures(conn, totals) == 0 and failures(conn, identities) == 0
         conn.execute(
-            "update warehouse.marts.summary_messages set sent = sent - 1"
-            f" {a_row_on_a_rebuilt_date}"
+            f"update warehouse.marts.summary_messages set sent = sent - 1 {a_row_on_a_rebuilt_date}"
         )
         assert failures(conn, totals) == 1  # SENT no longer matches the report's rows
         assert failures(conn, identities) == 1  # CREATED <> SENT + rejected
