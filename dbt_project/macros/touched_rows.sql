@@ -17,7 +17,7 @@
       every child row that still names it. Where the build did not select the parent's
       model, its rows are as they were and the child's rewritten rows are enough;
     - the singular tests that compare a summary with its fact rows by report date read
-      the dates the summary rebuilt (rebuilt_dates_condition): a fact row that left or
+      the dates the summary rebuilt (rebuilt_dates, on_rebuilt_dates): a fact row that left or
       entered a date makes the summary rebuild that date (summary_dates.sql).
 
     Everything else reads the whole model, as dbt's own macros do: other tests, any test
@@ -110,36 +110,44 @@
 {% endmacro %}
 
 {#- For a singular test that compares a summary (built by date, summary_dates.sql) with
-    the fact rows it counts: the SQL condition keeping the rows whose `column` (a date or
-    a timestamp: the row's report date, or the time it falls on) is on a date this build
-    of the summary rebuilt; `true` (every row) where the summary was built whole or not by
-    this build, and on other engines. -#}
-{% macro rebuilt_dates_condition(summary, column) %}
-    {{ return(adapter.dispatch('rebuilt_dates_condition', 'whatsapp_reports')(summary, column)) }}
+    the fact rows it counts: the dates this build of the summary rebuilt (as text, in
+    order), or none (every date) where the summary was built whole or not by this build,
+    and on other engines. Read once per test; on_rebuilt_dates turns them into the
+    condition of each relation it reads. -#}
+{% macro rebuilt_dates(summary) %}
+    {{ return(adapter.dispatch('rebuilt_dates', 'whatsapp_reports')(summary)) }}
 {% endmacro %}
-{% macro default__rebuilt_dates_condition(summary, column) %}{{ return('true') }}{% endmacro %}
-{% macro duckdb__rebuilt_dates_condition(summary, column) %}
+{% macro default__rebuilt_dates(summary) %}{{ return(none) }}{% endmacro %}
+{% macro duckdb__rebuilt_dates(summary) %}
     {%- if not execute or flags.WHICH != 'build' -%}
-        {{ return('true') }}
+        {{ return(none) }}
     {%- endif -%}
     {%- set dates = keys_rewritten_by_this_build(project_node(summary)) -%}
     {%- if not dates -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(run_query(dates ~ ' order by key_value').columns[0].values() | list) }}
+{% endmacro %}
+
+{#- The SQL condition keeping the rows whose `column` (a date or a timestamp: the row's
+    report date, or the time it falls on) is on one of `dates` (rebuilt_dates; none:
+    every row). The dates are written out, with bounds on the column itself: DuckDB then
+    skips the row groups outside them (min/max per row group; the big tables are in date
+    order) instead of reading every row to join it with the dates. -#}
+{% macro on_rebuilt_dates(column, dates) %}
+    {%- if dates is none -%}
         {{ return('true') }}
     {%- endif -%}
-    {%- set rebuilt = run_query(dates ~ ' order by key_value').columns[0].values() | list -%}
-    {%- if not rebuilt -%}
+    {%- if not dates -%}
         {{ return('false') }}
     {%- endif -%}
-    {#- The dates written out, and bounds on the column itself: DuckDB then skips the row
-        groups outside them (min/max per row group; the big tables are in date order)
-        instead of reading every row to join it with the dates. -#}
-    {%- set day_after_last = modules.datetime.date.fromisoformat(rebuilt[-1])
+    {%- set day_after_last = modules.datetime.date.fromisoformat(dates[-1])
         + modules.datetime.timedelta(days=1) -%}
     {%- set literals = [] -%}
-    {%- for day in rebuilt -%}
+    {%- for day in dates -%}
         {%- do literals.append("date '" ~ day ~ "'") -%}
     {%- endfor -%}
-    {{ return(column ~ " >= date '" ~ rebuilt[0] ~ "' and " ~ column ~ " < date '"
+    {{ return(column ~ " >= date '" ~ dates[0] ~ "' and " ~ column ~ " < date '"
         ~ day_after_last.isoformat() ~ "' and cast(" ~ column ~ ' as date) in ('
         ~ literals | join(', ') ~ ')') }}
 {% endmacro %}
