@@ -291,3 +291,34 @@ def test_parquet_dates_without_changed_rows_are_carried_over_not_rewritten(tmp_p
         ("c3", 3.0, date(2022, 11, 3)),
         ("c4", 4.0, None),
     ]
+
+
+def test_each_parquet_date_holds_the_rows_of_that_date_to_the_microsecond(tmp_path):
+    """Each date is written by its own query bounded on the timestamp (serving.py,
+    _write_dates): a row at midnight belongs to the day it opens, one a microsecond
+    before midnight to the day before, and every row is written once."""
+    from datetime import date
+
+    from orchestration.serving import _write_parquet_folder
+
+    with duckdb.connect() as conn:
+        conn.execute(f"attach '{tmp_path / 'serving.duckdb'}' as target")
+        conn.execute("create schema target.marts")
+        conn.execute(
+            "create table target.marts.fct_conversations as select * from (values"
+            " ('before', timestamp '2022-11-01 23:59:59.999999'),"
+            " ('midnight', timestamp '2022-11-02 00:00:00'),"
+            " ('next', timestamp '2022-11-03 00:00:00.000001'),"
+            " ('undated', null)) as t(conversation_id, opened_at)"
+        )
+        _write_parquet_folder(conn, "fct_conversations", tmp_path / "parquet", None, None)
+        rows = conn.execute(
+            f"select conversation_id, partition_date from read_parquet("
+            f"'{tmp_path}/parquet/fct_conversations/*/*.parquet') order by conversation_id"
+        ).fetchall()
+    assert rows == [
+        ("before", date(2022, 11, 1)),
+        ("midnight", date(2022, 11, 2)),
+        ("next", date(2022, 11, 3)),
+        ("undated", None),
+    ]
