@@ -35,15 +35,20 @@ import duckdb
 
 from orchestration.warehouse import connect as connect_warehouse
 
-SERVED_TABLES = (
-    "fct_messages",  # before tabular_report, a view over it
-    "tabular_report",
-    "summary_messages",
-    "summary_sessions",
-    "fct_conversations",
-    "dim_phone_numbers",
-    "dim_countries",
+# Published by two connections side by side, each chain in its order. The copy of the
+# changed message rows is mostly one core's work (0.9 to 1.0 s on a day on top of 30
+# days), which the conversations' copy and Parquet then share the machine with.
+SERVED_CHAINS = (
+    ("fct_messages", "tabular_report"),  # fct_messages first: tabular_report is a view over it
+    (
+        "fct_conversations",
+        "summary_messages",
+        "summary_sessions",
+        "dim_phone_numbers",
+        "dim_countries",
+    ),
 )
+SERVED_TABLES = tuple(table for chain in SERVED_CHAINS for table in chain)
 # Views in the warehouse over another served table: the copy keeps them as the same view
 # rather than a second copy of the rows (1M rows: 1.3 s a run, and a file copy 40 %
 # smaller). DuckDB stores a view's SQL relative to its own catalog, so the view reads the
@@ -122,20 +127,20 @@ def publish(warehouse: Path, serving_dir: Path) -> dict[str, int]:
             conn.execute(f"attach '{temporary_db}' as target")
             conn.execute("create schema if not exists target.marts")
             conn.execute("create schema if not exists target.publication")
-            dates_rewritten: dict[str, set[date | None] | None] = {}
-            for table in SERVED_TABLES:
-                if _recreate_view(conn, table):
-                    # The same keys and dates as the table it reads.
-                    touched_dates = dates_rewritten[VIEWS_OVER[table]]
-                else:
-                    touched_dates = _copy_table(conn, table, pending if reuse else None)
-                dates_rewritten[table] = touched_dates
-                _write_parquet(
-                    conn, table, parquet_dir, previous_parquet if reuse else None, touched_dates
-                )
-                (rows[table],) = conn.execute(
-                    f"select count(*) from target.marts.{table}"
-                ).fetchone()
+            with ThreadPoolExecutor(len(SERVED_CHAINS)) as pool:
+                chains = [
+                    pool.submit(
+                        _publish_chain,
+                        conn,
+                        chain,
+                        pending if reuse else None,
+                        parquet_dir,
+                        previous_parquet if reuse else None,
+                    )
+                    for chain in SERVED_CHAINS
+                ]
+                for chain in chains:
+                    rows.update(chain.result())
             conn.execute(
                 f"create or replace table target.{PUBLISHED_FROM} as select ? as warehouse",
                 [str(warehouse)],
@@ -155,9 +160,34 @@ def publish(warehouse: Path, serving_dir: Path) -> dict[str, int]:
     return rows
 
 
+def _publish_chain(
+    conn: duckdb.DuckDBPyConnection,
+    tables: tuple[str, ...],
+    pending: str | None,
+    parquet_dir: Path,
+    previous_parquet: Path | None,
+) -> dict[str, int]:
+    """Publish `tables` in order on a connection of their own (a cursor of `conn`, which
+    sees its attached databases and the pending keys); return the rows per table."""
+    rows: dict[str, int] = {}
+    dates_rewritten: dict[str, set[date | None] | None] = {}
+    with conn.cursor() as cursor:
+        for table in tables:
+            if _recreate_view(cursor, table):
+                # The same keys and dates as the table it reads.
+                touched_dates = dates_rewritten[VIEWS_OVER[table]]
+            else:
+                touched_dates = _copy_table(cursor, table, pending)
+            dates_rewritten[table] = touched_dates
+            _write_parquet(cursor, table, parquet_dir, previous_parquet, touched_dates)
+            (rows[table],) = cursor.execute(f"select count(*) from target.marts.{table}").fetchone()
+    return rows
+
+
 def _pending_keys(conn: duckdb.DuckDBPyConnection) -> str | None:
-    """Load the warehouse's unpublished keys into a temporary table and return its name;
-    None where dbt keeps none (a warehouse built on Spark)."""
+    """Load the warehouse's unpublished keys into a table of the in-memory database (not a
+    temporary table: the chains' connections read it) and return its name; None where
+    dbt keeps none (a warehouse built on Spark)."""
     (exists,) = conn.execute(
         "select count(*) from duckdb_tables() where database_name = 'source'"
         " and schema_name = 'staging' and table_name = 'unpublished_keys'"
@@ -167,12 +197,12 @@ def _pending_keys(conn: duckdb.DuckDBPyConnection) -> str | None:
     # Only the keys of the models the big tables follow: the others are copied whole.
     models = sorted({big.model for big in BIG_TABLES.values()})
     conn.execute(
-        "create or replace temp table pending_keys as"
+        "create or replace table memory.main.pending_keys as"
         f" select distinct model, key_value from source.{UNPUBLISHED_KEYS}"
         " where model in (select unnest(cast(? as varchar[])))",
         [models],
     )
-    return "pending_keys"
+    return "memory.main.pending_keys"
 
 
 def _published_from(serving_db: Path) -> str | None:
