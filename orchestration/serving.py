@@ -90,6 +90,11 @@ PARTITION_COLUMN = "partition_date"
 # encodes every file from one ordered stream), and 0.87 s with one connection.
 PARQUET_WRITERS = max(2, os.cpu_count() or 2)
 PARQUET_ROW_GROUP_ROWS = 61_440
+# The serving copy's row groups: half DuckDB's default, so that a day's changed message
+# rows (121,811 on a day on top of 30 days, just under the default 122,880) fill whole
+# row groups, which DuckDB writes straight to the file rather than through its
+# write-ahead log and a checkpoint: their insert 0.45 -> 0.28 s.
+SERVING_ROW_GROUP_ROWS = 61_440
 UNPUBLISHED_KEYS = "staging.unpublished_keys"  # in the warehouse, written by dbt
 PUBLISHED_FROM = "publication.published_from"  # in the serving copy: which warehouse
 
@@ -124,7 +129,9 @@ def publish(warehouse: Path, serving_dir: Path) -> dict[str, int]:
             )
             if reuse:
                 shutil.copyfile(previous, temporary_db)
-            conn.execute(f"attach '{temporary_db}' as target")
+            conn.execute(
+                f"attach '{temporary_db}' as target (row_group_size {SERVING_ROW_GROUP_ROWS})"
+            )
             conn.execute("create schema if not exists target.marts")
             conn.execute("create schema if not exists target.publication")
             with ThreadPoolExecutor(len(SERVED_CHAINS)) as pool:
