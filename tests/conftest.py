@@ -152,8 +152,7 @@ def table_contents(warehouse: Path) -> dict[str, list[tuple]]:
             "select schema_name, table_name from duckdb_tables()"
             " where schema_name in ('staging', 'intermediate', 'marts')"
             " and table_name not in"
-            " ('replaced_rows', 'model_watermarks', 'touched_keys', 'status_row_keys',"
-            " 'first_touched_rows')"
+            " ('replaced_rows', 'model_watermarks', 'touched_keys', 'status_row_keys')"
             " union all select schema_name, view_name from duckdb_views()"
             " where schema_name = 'marts'"
         ).fetchall()

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from contextlib import contextmanager
 from datetime import date
@@ -268,24 +267,3 @@ def test_a_duplicate_among_the_rewritten_rows_fails_and_elsewhere_waits_for_a_wh
         assert failures(conn, whole_build_test) == 0
         duplicate_a_message(conn, touched=False)
         assert failures(conn, whole_build_test) == 1
-
-
-def test_a_test_of_a_key_s_own_rows_starts_at_the_first_row_that_held_a_touched_key(two_days):
-    """The model's pre-hook records the first row that held one of its touched keys
-    (`staging.first_touched_rows`); its tests of a key's own rows start there, and every
-    row that holds a touched key after the build is at or after it. A view over the
-    model has no row numbers of its own and reads every row."""
-    tests = two_days["tests"]
-    floor = re.search(r"rowid >= (\d+)", tests["unique_fct_messages_message_id"])
-    assert floor is not None
-    assert "rowid" not in tests["unique_tabular_report_whatsapp_id"]
-    with duckdb.connect(str(two_days["warehouse"]), read_only=True) as conn:
-        (recorded,) = conn.execute(
-            "select first_row from staging.first_touched_rows where model = 'fct_messages'"
-        ).fetchone()
-        (lowest,) = conn.execute(
-            "select min(rowid) from marts.fct_messages where message_id in"
-            " (select key_value from staging.touched_keys where model = 'fct_messages')"
-        ).fetchone()
-    assert int(floor.group(1)) == recorded
-    assert 0 < recorded <= lowest  # the first day's rows before it are not read

@@ -44,9 +44,6 @@
     );
     create table if not exists {{ incremental_state('model_watermarks') }} (model varchar, loaded_through timestamp);
     create table if not exists {{ incremental_state('touched_keys') }} (model varchar, key_value varchar);
-    {#- The first row of a model that held one of its touched keys when its build began
-        (record_first_touched_row); no entry: built whole. -#}
-    create table if not exists {{ incremental_state('first_touched_rows') }} (model varchar, first_row bigint);
     {#- Conversation and message ids named by status rows a build rewrote (logged_columns);
         a NULL key: the status rows were rebuilt whole. -#}
     create table if not exists {{ incremental_state('status_row_keys') }} (
@@ -277,14 +274,13 @@
         from ({{ touched_sql }}) as touched
         where key_value is not null;
         {{- set_key_floors() }}
-        {#- The first row of this model holding a touched key: the delete below and this
-            build's tests of the model's own rows (touched_rows.sql) start there. #}
-        {{ set_key_floor(this.identifier, this, key_column) }}
-        {{ record_first_touched_row() }}
         {%- if summary_date or logged_columns %}
         {#- The rows about to go are read once, for what is logged of them and for their
             positions: the delete then finds them without a second scan of the keys. -#}
         {%- set deleted = deleted_rows_table() | trim %}
+        {#- From the first row holding a touched key, as in_touched_keys_of: the logged
+            columns of the rows before it are not read. #}
+        {{ set_key_floor(this.identifier, this, key_column) }}
         create or replace temporary table {{ deleted }} as
         select rowid as deleted_row{{ ', ' ~ summary_date if summary_date }}{{ ', ' ~ logged_columns | join(', ') if logged_columns }}
         from {{ this }}
@@ -299,8 +295,7 @@
         delete from {{ this }} where rowid in (select deleted_row from {{ deleted }});
         drop table {{ deleted }};
         {%- else %}
-        delete from {{ this }}
-        where {{ key_column }} in ({{ touched_keys() }}){{ key_floor_condition(this.identifier) }};
+        delete from {{ this }} where {{ key_column }} in ({{ touched_keys() }});
         {%- endif %}
         insert into {{ incremental_state('unpublished_keys') }}
         select model, key_value
@@ -309,7 +304,6 @@
     {%- else -%}
         delete from {{ incremental_state('touched_keys') }} where model = '{{ this.identifier }}';
         insert into {{ incremental_state('touched_keys') }} values ('{{ this.identifier }}', null);
-        delete from {{ incremental_state('first_touched_rows') }} where model = '{{ this.identifier }}';
         insert into {{ incremental_state('unpublished_keys') }} values ('{{ this.identifier }}', null)
         {%- if summary_date -%};
         insert into {{ incremental_state('unsummarized_dates') }} values ('{{ this.identifier }}', null)
@@ -444,15 +438,6 @@
     {%- for upstream, column in declared_key_floors().items() %}
         {{ set_key_floor(upstream, model_relation(upstream), column) }}
     {%- endfor -%}
-{%- endmacro %}
-
-{#- Keep this model's floor (set_key_floor on itself) for its tests after the build, in
-    `staging.first_touched_rows`: a test runs on a connection of its own, which does not
-    see this one's variables. NULL where no row held a touched key. -#}
-{% macro record_first_touched_row() -%}
-    delete from {{ incremental_state('first_touched_rows') }} where model = '{{ this.identifier }}';
-    insert into {{ incremental_state('first_touched_rows') }}
-    select '{{ this.identifier }}', getvariable('{{ key_floor_variable(this.identifier) }}');
 {%- endmacro %}
 
 {#- `set variable` to the first row of `relation` whose `column` holds a touched key,

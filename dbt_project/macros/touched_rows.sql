@@ -8,12 +8,9 @@
 
     - a test of a key's own rows (unique, not_null, accepted_values,
       unique_combination_of_columns over the key) reads the touched keys' rows: a
-      one-day run on top of 30 days tests about 120k messages instead of 3.3M, and from
-      the first row that held one of them when the build began (its pre-hook records it,
-      record_first_touched_row in touched_keys.sql), so that the key column before it is
-      not read. The model's SQL names its key (`meta.touched_key`); a view over a
-      touched-key model names the model that keeps its rows too (`meta.touched_by`), and
-      is read from its first row;
+      one-day run on top of 30 days tests about 120k messages instead of 3.3M. The
+      model's SQL names its key (`meta.touched_key`); a view over a touched-key model
+      names the model that keeps its rows too (`meta.touched_by`);
     - a relationships test from a touched-key model to the key of another one reads the
       child rows the build rewrote and the child rows that name a parent key it
       rewrote (deleted, changed or added): a parent row that went away is found through
@@ -62,19 +59,12 @@
         {{ return('') }}
     {%- endif -%}
     {%- set tested = graph.nodes.get(model.attached_node) -%}
-    {%- set rewritten = rewritten_by_this_build(tested) -%}
-    {%- if not rewritten -%}
+    {%- set child_keys = keys_rewritten_by_this_build(tested) -%}
+    {%- if not child_keys -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set own_rows = tested.config.meta.touched_key ~ ' in (' ~ rewritten['keys'] ~ ')' -%}
+    {%- set own_rows = tested.config.meta.touched_key ~ ' in (' ~ child_keys ~ ')' -%}
     {%- if test.name in tests_of_a_key_s_own_rows() -%}
-        {#- From the first row that held a touched key when the build began: the rows
-            before it held none, and the build deleted those it held and appended their
-            new rows at the end, so every row holding one now is at or after it (a view
-            over the model has no row numbers of its own: it reads every row). -#}
-        {%- if rewritten['first_row'] is not none and keeper_of(tested).unique_id == tested.unique_id -%}
-            {{ return(own_rows ~ ' and rowid >= ' ~ rewritten['first_row']) }}
-        {%- endif -%}
         {{ return(own_rows) }}
     {%- endif -%}
     {%- if test.name == 'relationships' -%}
@@ -94,35 +84,24 @@
     {{ return('') }}
 {% endmacro %}
 
-{#- What this build rewrote in `node` (a graph node, or none): `keys`, a query of the
-    keys, and `first_row`, the first row of the model that held one of them when its
-    build began (none where no row did); none where its rows are not kept by touched key,
-    the model that keeps them was not selected, or it was built whole. Called when a test
-    runs, after the models it reads: this build's keys are recorded. One query. -#}
-{% macro rewritten_by_this_build(node) %}
+{#- A query of the keys this build rewrote in `node` (a graph node, or none), or '' where
+    its rows are not kept by touched key, the model that keeps them was not selected, or
+    it was built whole. Called when a test runs, after the models it reads: the keys of
+    this build are recorded. -#}
+{% macro keys_rewritten_by_this_build(node) %}
     {%- if not node or not node.config.meta.get('touched_key') -%}
-        {{ return(none) }}
+        {{ return('') }}
     {%- endif -%}
     {%- set keeper = keeper_of(node) -%}
     {%- if keeper.unique_id not in selected_resources -%}
-        {{ return(none) }}
+        {{ return('') }}
     {%- endif -%}
-    {%- set of_keeper = " where model = '" ~ keeper.alias ~ "'" -%}
-    {%- set state = run_query(
-        'select count(*) filter (where key_value is null), (select max(first_row) from '
-        ~ incremental_state('first_touched_rows') ~ of_keeper ~ ') from '
-        ~ incremental_state('touched_keys') ~ of_keeper).rows[0] -%}
-    {%- if state[0] > 0 -%}
-        {{ return(none) }}
+    {%- set keys = 'select key_value from ' ~ incremental_state('touched_keys')
+        ~ " where model = '" ~ keeper.alias ~ "'" -%}
+    {%- if run_query(keys ~ ' and key_value is null').rows | length > 0 -%}
+        {{ return('') }}
     {%- endif -%}
-    {{ return({'keys': 'select key_value from ' ~ incremental_state('touched_keys') ~ of_keeper,
-        'first_row': state[1]}) }}
-{% endmacro %}
-
-{#- The query of the keys this build rewrote in `node` (rewritten_by_this_build), or ''. -#}
-{% macro keys_rewritten_by_this_build(node) %}
-    {%- set rewritten = rewritten_by_this_build(node) -%}
-    {{ return(rewritten['keys'] if rewritten else '') }}
+    {{ return(keys) }}
 {% endmacro %}
 
 {#- The model that keeps the rows of `node` (itself, or the model a view reads). -#}
