@@ -418,8 +418,9 @@ def _write_dates(
                     f" (format parquet, row_group_size {PARQUET_ROW_GROUP_ROWS})"
                 )
 
-    with ThreadPoolExecutor(PARQUET_WRITERS) as pool:
-        for writer in [pool.submit(write_pending) for _ in range(PARQUET_WRITERS)]:
+    writers = min(PARQUET_WRITERS, len(pending))
+    with ThreadPoolExecutor(max(writers, 1)) as pool:
+        for writer in [pool.submit(write_pending) for _ in range(writers)]:
             writer.result()
 
 
