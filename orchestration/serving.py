@@ -27,13 +27,14 @@ import os
 import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
 import duckdb
 
 from orchestration.warehouse import connect as connect_warehouse
+from orchestration.warehouse import on_dates
 
 # Published by two connections side by side, each chain in its order. The copy of the
 # changed message rows is mostly one core's work (0.9 to 1.0 s on a day on top of 30
@@ -373,10 +374,9 @@ def _write_parquet_folder(
                     os.link(file, folder / kept.name / file.name)
         if not touched_dates:
             return
-        condition = (
-            f"{big.date} in (select unnest(cast(? as date[]))) or ({big.filed_by} is null and ?)"
-        )
-        params = [sorted(day for day in touched_dates if day is not None), None in touched_dates]
+        dated = sorted(day for day in touched_dates if day is not None)
+        condition = f"{on_dates(big.filed_by, dated)} or ({big.filed_by} is null and ?)"
+        params = [None in touched_dates]
     days = [
         day
         for (day,) in conn.execute(
@@ -401,15 +401,9 @@ def _write_dates(
                     day = pending.pop()  # atomic: the writers share the list
                 except IndexError:
                     return
-                if day is None:
-                    filed_on_day = f"{big.filed_by} is null"
-                else:
-                    # The date's bounds, the same condition as `big.date = day` in the
-                    # form DuckDB skips other dates' row groups with.
-                    filed_on_day = (
-                        f"{big.filed_by} >= timestamp '{day}'"
-                        f" and {big.filed_by} < timestamp '{day + timedelta(days=1)}'"
-                    )
+                filed_on_day = (
+                    f"{big.filed_by} is null" if day is None else on_dates(big.filed_by, [day])
+                )
                 day_folder = folder / _partition_folder(day)
                 day_folder.mkdir()
                 cursor.execute(

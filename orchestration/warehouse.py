@@ -6,6 +6,7 @@ created here because they are written by Python, not by dbt.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -93,3 +94,18 @@ def date_range_filter(
         conditions.append(f"{column} <= cast(? as date)")
         params.append(date_to)
     return conditions, params
+
+
+def on_dates(column: str, dates: list[date] | None) -> str:
+    """A SQL predicate: `column` (a date or timestamp) falls on one of `dates` (None:
+    any). The bounds on the column itself let DuckDB skip other dates' row groups."""
+    if dates is None:
+        return "true"
+    if not dates:
+        return "false"
+    days = ", ".join(f"date '{day.isoformat()}'" for day in dates)
+    return (
+        f"{column} >= date '{dates[0].isoformat()}'"
+        f" and {column} < date '{(dates[-1] + timedelta(days=1)).isoformat()}'"
+        f" and cast({column} as date) in ({days})"
+    )

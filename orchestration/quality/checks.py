@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import duckdb
 import great_expectations.expectations as gxe
 
 from orchestration.quality.expectations import Outcome, validate
+from orchestration.warehouse import on_dates
 
 KNOWN_STATUSES = ("sent", "delivered", "read", "failed", "deleted", "played", "warning")
 REPORT_GRAIN = ["report_date", "waba_id", "wa_phone_number", "country", "message_type"]
@@ -65,21 +66,6 @@ def dates_to_judge(conn: duckdb.DuckDBPyConnection, scope: CheckScope) -> list[d
         select bool_or(whole), list(distinct day order by day) filter (where not whole)
         from changed""").fetchone()
     return None if built_whole else (dates or [])
-
-
-def on_dates(column: str, dates: list[date] | None) -> str:
-    """A SQL predicate: `column` (a date or timestamp) falls on one of `dates` (None:
-    any). The bounds on the column itself let DuckDB skip other dates' row groups."""
-    if dates is None:
-        return "true"
-    if not dates:
-        return "false"
-    days = ", ".join(f"date '{day.isoformat()}'" for day in dates)
-    return (
-        f"{column} >= date '{dates[0].isoformat()}'"
-        f" and {column} < date '{(dates[-1] + timedelta(days=1)).isoformat()}'"
-        f" and cast({column} as date) in ({days})"
-    )
 
 
 @dataclass(frozen=True)
