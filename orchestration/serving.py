@@ -270,17 +270,27 @@ def _key_floor(conn: duckdb.DuckDBPyConnection, table: str, key: str, keys: str)
     changed rows at its end, and whole builds in date order; in_touched_keys_of in
     dbt_project/macros/touched_keys.sql). '' where the warehouse keeps the table as a
     view. The warehouse is attached read-only: no row moves between the two reads."""
-    (kind,) = conn.execute(
-        "select table_type from information_schema.tables where table_catalog = 'source'"
-        " and table_schema = 'marts' and table_name = ?",
-        [table],
-    ).fetchone()
-    if kind != "BASE TABLE":
+    if _marts_table_types(conn, "source", table).get(table) != "BASE TABLE":
         return ""
     (floor,) = conn.execute(
         f"select min(rowid) from source.marts.{table} where {key} in {keys}"
     ).fetchone()
     return f" and rowid >= {floor}" if floor is not None else " and false"
+
+
+def _marts_table_types(
+    conn: duckdb.DuckDBPyConnection, catalog: str, *tables: str
+) -> dict[str, str]:
+    """The type (`BASE TABLE` or `VIEW`) of each of `tables` that `catalog`'s `marts`
+    schema holds."""
+    return dict(
+        conn.execute(
+            "select table_name, table_type from information_schema.tables"
+            " where table_catalog = ? and table_schema = 'marts'"
+            " and table_name in (select unnest(cast(? as varchar[])))",
+            [catalog, list(tables)],
+        ).fetchall()
+    )
 
 
 def _recreate_view(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -290,14 +300,7 @@ def _recreate_view(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
     base = VIEWS_OVER.get(table)
     if base is None:
         return False
-    kinds = dict(
-        conn.execute(
-            "select table_name, table_type from information_schema.tables"
-            " where table_catalog = 'source' and table_schema = 'marts'"
-            " and table_name in (?, ?)",
-            [table, base],
-        ).fetchall()
-    )
+    kinds = _marts_table_types(conn, "source", table, base)
     if kinds.get(table) != "VIEW" or kinds.get(base) != "BASE TABLE":
         return False
     (definition,) = conn.execute(
@@ -307,13 +310,9 @@ def _recreate_view(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
     ).fetchone()
     conn.execute("begin transaction")
     try:
-        previous = conn.execute(
-            "select table_type from information_schema.tables where table_catalog = 'target'"
-            " and table_schema = 'marts' and table_name = ?",
-            [table],
-        ).fetchone()
+        previous = _marts_table_types(conn, "target", table).get(table)
         if previous:
-            kind = "view" if previous[0] == "VIEW" else "table"
+            kind = "view" if previous == "VIEW" else "table"
             conn.execute(f"drop {kind} target.marts.{table}")
         conn.execute("use target")
         conn.execute(definition)  # `create view marts.<table> as ...`, bound in target
