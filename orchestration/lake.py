@@ -39,7 +39,8 @@ def _has_parquet(folder: Path) -> bool:
 
 
 def _scan(folder: Path) -> str:
-    return f"read_parquet('{folder}/**/*.parquet', hive_partitioning = true)"
+    # union_by_name: files written before a column was added (the ledger's) read as NULL.
+    return f"read_parquet('{folder}/**/*.parquet', hive_partitioning = true, union_by_name = true)"
 
 
 def refresh_catalog(lake_dir: Path, catalog: Path) -> None:

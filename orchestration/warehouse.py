@@ -58,8 +58,13 @@ create table if not exists raw.load_ledger (
     lines_read integer not null,
     lines_loaded integer not null,
     lines_quarantined integer not null,
+    lines_blank integer not null default 0,
+    read_error varchar,
     loaded_at timestamp not null
 );
+-- Ledgers of warehouses loaded before blank lines and damaged files were recorded.
+alter table raw.load_ledger add column if not exists lines_blank integer default 0;
+alter table raw.load_ledger add column if not exists read_error varchar;
 """
 
 

@@ -18,7 +18,13 @@ from dagster import (
 
 from orchestration import warehouse as warehouse_files
 from orchestration.partitions import run_partition_window
-from orchestration.quality.checks import MODEL_CHECKS, RAW_CHECKS, Check, CheckScope
+from orchestration.quality.checks import (
+    MODEL_CHECKS,
+    RAW_CHECKS,
+    REGISTRY_CHECKS,
+    Check,
+    CheckScope,
+)
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.settings import Settings
 
@@ -38,7 +44,9 @@ def _as_asset_check(check: Check):
     ) -> AssetCheckResult:
         # A raw check judges the partitions its run loaded; a run without partitions, all.
         scope = CheckScope(
-            Settings.from_env().quarantine_threshold, run_partition_window(context.run.tags)
+            Settings.from_env().quarantine_threshold,
+            run_partition_window(context.run.tags),
+            warehouse.landing,
         )
         with warehouse_files.connect(Path(warehouse.path), read_only=True) as conn:
             outcome = check.evaluate(conn, scope)
@@ -58,4 +66,5 @@ def _as_asset_check(check: Check):
 
 
 raw_checks = [_as_asset_check(check) for check in RAW_CHECKS]
-model_checks = [_as_asset_check(check) for check in MODEL_CHECKS]
+# The registry's checks run with the models: the registry loads in the same run as dbt.
+model_checks = [_as_asset_check(check) for check in REGISTRY_CHECKS + MODEL_CHECKS]

@@ -24,6 +24,10 @@ def _metadata(results: list[LoadResult], seconds: float) -> dict[str, object]:
         "lines_read": sum(r.lines_read for r in results if not r.skipped),
         "lines_loaded": sum(r.lines_loaded for r in results if not r.skipped),
         "lines_quarantined": sum(r.lines_quarantined for r in results if not r.skipped),
+        "lines_blank": sum(r.lines_blank for r in results if not r.skipped),
+        "damaged_files": MetadataValue.text(
+            ", ".join(f for r in results if not r.skipped for f in r.damaged_files) or "-"
+        ),
         "seconds": round(seconds, 2),
     }
 
@@ -53,8 +57,9 @@ def _log_source_asset(source: str, description: str):
             for result in load_log_partitions(sink, warehouse.landing, source, days):
                 context.log.info(
                     f"raw.{source} dt={result.dt}: {result.lines_read} read, {result.lines_loaded} "
-                    f"loaded, {result.lines_quarantined} quarantined"
+                    f"loaded, {result.lines_quarantined} quarantined, {result.lines_blank} blank"
                     + (" (unchanged, skipped)" if result.skipped else "")
+                    + "".join(f"; {f} is damaged" for f in result.damaged_files)
                 )
                 results.append(result)
         return MaterializeResult(metadata=_metadata(results, time.monotonic() - started))

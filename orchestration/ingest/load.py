@@ -6,8 +6,11 @@ the Spark lake), so a rerun changes nothing and a file that arrived
 late in an already loaded folder is picked up. A partition whose files have not
 changed since the last load (same names, sizes and modification times) is skipped.
 
-Every line read ends in exactly one place: its raw table or `raw.quarantine`, and the
-ledger records per file that lines read = lines loaded + lines quarantined (R27).
+Every line read ends in exactly one place: its raw table, `raw.quarantine`, or the count
+of blank lines, and the ledger records per file that lines read = lines loaded + lines
+quarantined + blank lines (R27). A file that cannot be read to its end keeps the lines
+before the damage, and the ledger names the damage (`read_error`) for an error-level
+check (R26).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from orchestration import landing
 from orchestration.ingest.sinks import GoodLines, RawSink
 from orchestration.ingest.validate import (
     Invalid,
+    latest_received_at,
     parse_iso_utc,
     validate_api_line,
     validate_webhook_line,
@@ -42,7 +46,7 @@ VALIDATORS: dict[str, Callable[[Any], datetime]] = {
     "webhook_logs": validate_webhook_line,
 }
 REGISTRY_COLUMNS = ["waba_id", "phone_number", "phone_number_id", "display_name", "updated_at"]
-MAX_RAW_CHARS = 100_000  # a quarantined line longer than this is kept truncated
+MAX_RAW_CHARS = 10_000  # a quarantined line longer than this is kept truncated
 # Workers are forked: they only read files and return rows, and fork needs no
 # re-import of the caller's main module (which a pytest-xdist worker does not have).
 _FORK = multiprocessing.get_context("fork")
@@ -56,6 +60,8 @@ class FileLoad:
     lines_read: int = 0
     lines_loaded: int = 0
     lines_quarantined: int = 0
+    lines_blank: int = 0  # counted, not stored (R26)
+    read_error: str | None = None  # what stopped the reading of a damaged file (R26)
 
 
 @dataclass
@@ -76,6 +82,14 @@ class LoadResult:
     @property
     def lines_quarantined(self) -> int:
         return sum(f.lines_quarantined for f in self.files)
+
+    @property
+    def lines_blank(self) -> int:
+        return sum(f.lines_blank for f in self.files)
+
+    @property
+    def damaged_files(self) -> list[str]:
+        return [f.source_file for f in self.files if f.read_error]
 
 
 def _now() -> datetime:
@@ -108,40 +122,46 @@ def _decode(raw: bytes) -> tuple[str, str | None]:
 def _parse_log_file(
     path: Path,
     validator: Callable[[Any], datetime],
+    latest: datetime,
     load: FileLoad,
     good: GoodLines,
     bad: list[tuple],
 ) -> None:
+    """Validate each line of one file; `latest` is the latest plausible `received_at` of
+    its partition (R26)."""
     # The loop runs once per landing line (2.9M for 1M messages): names are bound
     # locally, and the counts are taken from the lists at the end, not kept per line.
     loads, decode_error = orjson.loads, orjson.JSONDecodeError
     add_number, add_time, add_line = good.numbers.append, good.received_at.append, good.lines.append
     loaded_before, refused_before = len(good.lines), len(bad)
-    number = 0
-    try:
-        for number, raw in enumerate(landing.read_lines(path), start=1):
-            # orjson refuses invalid UTF-8 and empty lines itself: a good line is never
-            # decoded to text, only a refused one is, to name its reason and keep it.
-            try:
-                received_at = validator(loads(raw))
-            except decode_error as exc:
-                text, reason = _decode(raw)
-                if reason is None:
-                    reason = "empty line" if not text.strip() else f"invalid JSON: {exc}"
-            except Invalid as exc:
-                text, reason = _decode(raw)[0], str(exc)
-            else:
+    lines = landing.read_lines(path)
+    number = blank = 0
+    for number, raw in enumerate(lines, start=1):
+        # orjson refuses invalid UTF-8 and empty lines itself: a good line is never
+        # decoded to text, only a refused one is, to name its reason and keep it.
+        try:
+            received_at = validator(loads(raw))
+        except decode_error as exc:
+            text, reason = _decode(raw)
+            if reason is None:
+                if not text.strip():
+                    blank += 1  # counted, not quarantined one by one
+                    continue
+                reason = f"invalid JSON: {exc}"
+        except Invalid as exc:
+            text, reason = _decode(raw)[0], str(exc)
+        else:
+            if received_at < latest:
                 add_number(number)
                 add_time(received_at)
                 add_line(raw)
                 continue
-            bad.append((load.source_file, number, reason, text[:MAX_RAW_CHARS]))
-    except (OSError, EOFError) as exc:
-        # A truncated or corrupt gzip: what was read stays; the unreadable rest is one
-        # quarantined pseudo-line, so the file still reconciles and the cause is visible.
-        number += 1
-        bad.append((load.source_file, number, f"file unreadable: {exc}", ""))
+            text = _decode(raw)[0]
+            reason = f"received_at {received_at:%Y-%m-%d} is more than a day after its dt"
+        bad.append((load.source_file, number, reason, text[:MAX_RAW_CHARS]))
+    load.read_error = lines.damage
     load.lines_read += number
+    load.lines_blank += blank
     load.lines_loaded += len(good.lines) - loaded_before
     load.lines_quarantined += len(bad) - refused_before
 
@@ -169,6 +189,8 @@ def _replace_partition(
                 f.lines_read,
                 f.lines_loaded,
                 f.lines_quarantined,
+                f.lines_blank,
+                f.read_error,
             )
             for f in files
         ],
@@ -179,6 +201,8 @@ def _replace_partition(
             "lines_read",
             "lines_loaded",
             "lines_quarantined",
+            "lines_blank",
+            "read_error",
         ],
     ).assign(source=source, dt=dt_value, loaded_at=loaded_at)
     sink.replace_partition(source, dt, table, rows, quarantine, ledger, loaded_at)
@@ -193,7 +217,9 @@ def _parse_file_task(
     table is spilled to an Arrow file in `spill_dir` that the main process maps."""
     good = GoodLines(file_load.source_file)
     bad: list[tuple] = []
-    _parse_log_file(landing_dir / file_load.source_file, VALIDATORS[source], file_load, good, bad)
+    dt = Path(file_load.source_file).parent.name.removeprefix("dt=")
+    path, validator = landing_dir / file_load.source_file, VALIDATORS[source]
+    _parse_log_file(path, validator, latest_received_at(dt), file_load, good, bad)
     good.packed()
     return file_load, good.spill(spill_dir) if spill_dir else good, bad
 
@@ -289,24 +315,43 @@ def load_log_partition(sink: RawSink, landing_dir: Path, source: str, dt: str) -
 
 
 def _parse_registry_file(path: Path, load: FileLoad, good: list[tuple], bad: list[tuple]) -> None:
+    """One registry snapshot, read as RFC 4180 CSV (a quoted field may span lines; a UTF-8
+    BOM is ignored). A record counts as one line read, wherever it spans; blank records
+    are counted, not quarantined."""
     text, reason = _decode(path.read_bytes())
-    lines = text.splitlines()
-    if reason or not lines:
+    text = text.removeprefix("\ufeff")
+    if reason or not text.strip():
         load.lines_read = load.lines_quarantined = 1
         bad.append((load.source_file, 1, reason or "empty file", text[:MAX_RAW_CHARS]))
         return
-    header = next(csv.reader([lines[0]]))
+    physical = text.splitlines()
+    records = csv.reader(io.StringIO(text, newline=""))
+    header = next(records)
     if [h.strip() for h in header] != REGISTRY_COLUMNS:
-        load.lines_read = load.lines_quarantined = len(lines)
-        for number, line in enumerate(lines, start=1):
+        load.lines_read = load.lines_quarantined = len(physical)
+        for number, line in enumerate(physical, start=1):
             bad.append(
                 (load.source_file, number, f"header is not {','.join(REGISTRY_COLUMNS)}", line)
             )
         return
-    for number, line in enumerate(lines[1:], start=2):
-        load.lines_read += 1
+    while True:
+        number = records.line_num + 1  # the record's first line in the file
         try:
-            values = next(csv.reader(io.StringIO(line)))
+            values = next(records)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            values, error = None, f"not CSV: {exc}"
+        else:
+            error = None
+        raw = "\n".join(physical[number - 1 : records.line_num])
+        load.lines_read += 1
+        if values == []:
+            load.lines_blank += 1
+            continue
+        try:
+            if error:
+                raise Invalid(error)
             if len(values) != len(REGISTRY_COLUMNS):
                 raise Invalid(f"{len(values)} fields, expected {len(REGISTRY_COLUMNS)}")
             waba_id, phone, phone_id, name, updated = values
@@ -315,8 +360,8 @@ def _parse_registry_file(path: Path, load: FileLoad, good: list[tuple], bad: lis
             if not phone.isdigit():
                 raise Invalid("phone_number is not a string of digits")
             updated_at = parse_iso_utc(updated, "updated_at")
-        except (Invalid, csv.Error, StopIteration) as exc:
-            bad.append((load.source_file, number, str(exc) or "empty line", line))
+        except Invalid as exc:
+            bad.append((load.source_file, number, str(exc), raw[:MAX_RAW_CHARS]))
             load.lines_quarantined += 1
             continue
         good.append(
@@ -328,7 +373,7 @@ def _parse_registry_file(path: Path, load: FileLoad, good: list[tuple], bad: lis
                 phone_id or None,
                 name or None,
                 updated_at,
-                line,
+                raw,
             )
         )
         load.lines_loaded += 1

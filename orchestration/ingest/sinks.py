@@ -14,6 +14,7 @@ Both sinks take rows typed by the same DDL (`warehouse.RAW_DDL`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from dataclasses import dataclass, field
@@ -194,7 +195,10 @@ class DuckDBSink:
             _append(conn, "load_ledger", ledger)
             conn.execute("commit")
         except Exception:
-            conn.execute("rollback")
+            # A failed commit (a full disk) leaves no transaction to roll back: the error
+            # that matters is the first one, never "cannot rollback".
+            with contextlib.suppress(duckdb.Error):
+                conn.execute("rollback")
             raise
 
 

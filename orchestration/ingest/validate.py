@@ -14,10 +14,21 @@ subclass), and `type(x) is int` leaves out booleans, which are not unix seconds.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 _OPTIONAL_STRINGS = ("template_name", "body", "campaign_id", "ref", "ref1", "ref2")
+
+# R26, plausible times: nothing happened before 2010-01-01, and a webhook event is at
+# most an hour later than the line that reports it (clock skew); a conversation's window
+# ends at most 30 days after (Meta's windows last 24 to 72 hours).
+EARLIEST = datetime(2010, 1, 1)
+EARLIEST_UNIX = int(EARLIEST.replace(tzinfo=UTC).timestamp())
+EVENT_AFTER_RECEIPT = 3600
+EXPIRATION_AFTER_RECEIPT = 30 * 86400
+# The longest unix-seconds string read as a number (12 digits reach year 33658): a
+# longer one is refused before it is converted.
+_MAX_UNIX_DIGITS = 12
 
 
 class Invalid(Exception):
@@ -70,20 +81,51 @@ NOT_NON_EMPTY = "is not a non-empty string"
 
 
 def _received_at(line: dict) -> datetime:
-    """The `received_at` both logs' lines carry, required (once per line, not per field)."""
+    """The `received_at` both logs' lines carry, required (once per line, not per field),
+    and not before 2010-01-01 (its latest plausible value depends on the partition:
+    ingest/load.py)."""
     value = line.get("received_at")
     if value is None:
         raise Invalid("missing required field received_at")
-    return parse_iso_utc(value, "received_at")
+    received_at = parse_iso_utc(value, "received_at")
+    if received_at < EARLIEST:
+        raise Invalid(f"received_at {value[:40]!r} is before 2010-01-01")
+    return received_at
+
+
+def latest_received_at(dt: str) -> datetime:
+    """R26: a line's `received_at` may be at most one day after its partition's `dt`
+    (before the end of the next day)."""
+    return datetime.fromisoformat(dt) + timedelta(days=2)
 
 
 def _not_unix(value: Any, field: str) -> Invalid:
     return _fault(value, field, f"is not unix seconds: {str(value)[:40]!r}")
 
 
-def _is_unix(value: Any) -> bool:
-    """Unix seconds: an integer (not a boolean), or a string of digits."""
-    return type(value) is int or (type(value) is str and value.isdigit())
+def _unix_seconds(value: Any, field: str, latest: int, after: str) -> int:
+    """Unix seconds (an integer, not a boolean, or a string of ASCII digits) from
+    2010-01-01 to `latest` (R26); `after` says what `latest` is, for the reason."""
+    if type(value) is int:
+        seconds = value
+    elif (
+        type(value) is str
+        and value.isascii()
+        and value.isdigit()
+        and len(value) <= _MAX_UNIX_DIGITS
+    ):
+        seconds = int(value)
+    else:
+        raise _not_unix(value, field)
+    if seconds < EARLIEST_UNIX or seconds > latest:
+        raise Invalid(f"{field} {str(value)[:40]!r} is before 2010-01-01 or after {after}")
+    return seconds
+
+
+def _unix_limits(received_at: datetime) -> tuple[int, int]:
+    """The latest plausible event time and conversation expiration for a line."""
+    received = int(received_at.replace(tzinfo=UTC).timestamp())
+    return received + EVENT_AFTER_RECEIPT, received + EXPIRATION_AFTER_RECEIPT
 
 
 # -- api_logs ----------------------------------------------------------------------------
@@ -131,17 +173,21 @@ def validate_api_line(line: Any) -> datetime:
         raise Invalid(
             f"response.recipients has {len(recipients)} elements for {len(to)} numbers in to"
         )
-    for recipient in recipients:
-        _check_recipient(recipient)
+    request_id = line["request_id"]
+    for index, recipient in enumerate(recipients):
+        _check_recipient(recipient, f"{request_id}:{index}")
     return received_at
 
 
-def _check_recipient(recipient: Any) -> None:
+def _check_recipient(recipient: Any, message_id: str) -> None:
     if type(recipient) is not dict:
         raise Invalid(f"response.recipients[] {NOT_OBJECT}")
     value = recipient.get("message_id")
     if type(value) is not str or not value:
         raise _fault(value, "recipients[].message_id", NOT_NON_EMPTY)
+    if value != message_id:
+        # R1/R26: the id is <request_id>:<index> of its own line, never another's.
+        raise Invalid(f"recipients[].message_id {value[:80]!r} is not {message_id[:80]!r}")
     value = recipient.get("to")
     if type(value) is not str or not value.isdigit():
         raise _fault(value, "recipients[].to", NOT_DIGITS)
@@ -156,19 +202,22 @@ def _check_recipient(recipient: Any) -> None:
 # -- webhook_logs ------------------------------------------------------------------------
 
 
-def _check_status(status: Any) -> None:
+def _check_status(status: Any, latest_event: int, latest_expiration: int) -> None:
     if type(status) is not dict:
         raise Invalid(f"statuses[] {NOT_OBJECT}")
     for field in ("id", "status"):
         value = status.get(field)
         if type(value) is not str or not value:
             raise _fault(value, f"statuses[].{field}", NOT_NON_EMPTY)
-    value = status.get("timestamp")
-    if not _is_unix(value):
-        raise _not_unix(value, "statuses[].timestamp")
-    value = status.get("recipient_id")
-    if value is not None and (type(value) is not str or not value.isdigit()):
-        raise Invalid(f"statuses[].recipient_id {NOT_DIGITS}")
+    _unix_seconds(
+        status.get("timestamp"), "statuses[].timestamp", latest_event, "received_at + 1 hour"
+    )
+    # Not required (R26 reading): empty for a business-scoped user (`recipient_user_id`),
+    # a group id for a group message; the status joins its message by wamid either way.
+    for field in ("recipient_id", "recipient_user_id"):
+        value = status.get(field)
+        if value is not None and type(value) is not str:
+            raise Invalid(f"statuses[].{field} is not a string or null")
     conversation = status.get("conversation")
     if conversation is not None:
         if type(conversation) is not dict:
@@ -177,35 +226,48 @@ def _check_status(status: Any) -> None:
         if type(value) is not str or not value:
             raise _fault(value, "conversation.id", NOT_NON_EMPTY)
         value = conversation.get("expiration_timestamp")
-        if value is not None and not _is_unix(value):
-            raise _not_unix(value, "conversation.expiration_timestamp")
+        if value is not None:
+            _unix_seconds(
+                value,
+                "conversation.expiration_timestamp",
+                latest_expiration,
+                "received_at + 30 days",
+            )
     value = status.get("errors")
     if value is not None and type(value) is not list:
         raise Invalid(f"statuses[].errors {NOT_ARRAY}")
 
 
-def _check_message(message: Any) -> None:
+def _check_message(message: Any, latest_event: int) -> None:
     if type(message) is not dict:
         raise Invalid(f"messages[] {NOT_OBJECT}")
     value = message.get("id")
     if type(value) is not str or not value:
         raise _fault(value, "messages[].id", NOT_NON_EMPTY)
     value = message.get("from")
-    if type(value) is not str or not value.isdigit():
+    if value == "" or (value is None and "from_user_id" in message):
+        # A business-scoped user who hides their number (R26 reading): known by id.
+        user_id = message.get("from_user_id")
+        if type(user_id) is not str or not user_id:
+            raise _fault(user_id, "messages[].from_user_id (from is empty)", NOT_NON_EMPTY)
+    elif type(value) is not str or not value.isdigit():
         raise _fault(value, "messages[].from", NOT_DIGITS)
     value = message.get("type")
     if type(value) is not str or not value:
         raise _fault(value, "messages[].type", NOT_NON_EMPTY)
-    value = message.get("timestamp")
-    if not _is_unix(value):
-        raise _not_unix(value, "messages[].timestamp")
+    _unix_seconds(
+        message.get("timestamp"), "messages[].timestamp", latest_event, "received_at + 1 hour"
+    )
 
 
 def validate_webhook_line(line: Any) -> datetime:
     """Return the line's `received_at`; raise Invalid with the reason otherwise.
 
     The line is quarantined whole when any required part is invalid (R26 precise
-    reading). A change that carries neither statuses nor messages is valid.
+    reading). Only a change whose `field` is `messages` carries statuses and messages;
+    any other field (`history`, `smb_message_echoes`, template and account events) is
+    valid whatever its value holds, and loads no message rows. A change that carries
+    neither statuses nor messages is valid.
     """
     if type(line) is not dict:
         raise Invalid(f"line {NOT_OBJECT}")
@@ -216,6 +278,7 @@ def validate_webhook_line(line: Any) -> datetime:
     entries = body.get("entry")
     if type(entries) is not list:
         raise _fault(entries, "body.entry", NOT_ARRAY)
+    limits = _unix_limits(received_at)
     for entry in entries:
         if type(entry) is not dict:
             raise Invalid(f"entry[] {NOT_OBJECT}")
@@ -228,11 +291,13 @@ def validate_webhook_line(line: Any) -> datetime:
         for change in changes:
             if type(change) is not dict:
                 raise Invalid(f"changes[] {NOT_OBJECT}")
-            _check_change_value(change.get("value"))
+            # A change without a field (hand-written logs) is read as `messages`.
+            if change.get("field", "messages") in ("messages", None):
+                _check_change_value(change.get("value"), *limits)
     return received_at
 
 
-def _check_change_value(value: Any) -> None:
+def _check_change_value(value: Any, latest_event: int, latest_expiration: int) -> None:
     if value is None:
         return
     if type(value) is not dict:
@@ -252,6 +317,6 @@ def _check_change_value(value: Any) -> None:
     if type(number) is not str or not number.isdigit():
         raise _fault(number, "metadata.display_phone_number", NOT_DIGITS)
     for status in statuses:
-        _check_status(status)
+        _check_status(status, latest_event, latest_expiration)
     for message in messages:
-        _check_message(message)
+        _check_message(message, latest_event)

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import great_expectations.expectations as gxe
 
+from orchestration import landing
 from orchestration.quality.expectations import Outcome, validate
 from orchestration.warehouse import on_dates
 
@@ -23,11 +25,13 @@ REPORT_GRAIN = ["report_date", "waba_id", "wa_phone_number", "country", "message
 
 @dataclass(frozen=True)
 class CheckScope:
-    """What a check run judges: the quarantine threshold, and the run's partition window
-    (first and last `dt`, from orchestration/partitions.py; None: every partition)."""
+    """What a check run judges: the quarantine threshold, the run's partition window
+    (first and last `dt`, from orchestration/partitions.py; None: every partition), and
+    the landing folder the run read."""
 
     quarantine_threshold: float
     window: tuple[str, str] | None = None
+    landing_dir: Path | None = None
 
     def dt_filter(self) -> str:
         """A SQL predicate on `dt`: the window's partitions. The dates were parsed as
@@ -116,9 +120,14 @@ REQUIRED_SQL = {
             count(*) filter (where received_at is null
                 or json_type(raw_line, '$.body.entry') is distinct from 'ARRAY')
                 as rows_missing_required,
+            -- Statuses of other fields (`history`, ...) are not read (R26): a line that
+            -- has any is left to the loader's validation.
             count(*) filter (where len(list_filter(json_extract_string(raw_line,
                 '$.body.entry[*].changes[*].value.statuses[*].timestamp'),
-                lambda x: try_cast(x as bigint) is null)) > 0) as rows_with_bad_types
+                lambda x: try_cast(x as bigint) is null)) > 0
+                and len(list_filter(json_extract_string(raw_line,
+                    '$.body.entry[*].changes[*].field'), lambda f: f <> 'messages')) = 0)
+                as rows_with_bad_types
         from raw.webhook_logs where {dt_filter} group by all""",
 }
 
@@ -179,7 +188,8 @@ def ledger_reconciles(source: str) -> Callable[[duckdb.DuckDBPyConnection, Check
                 where source = ? group by all
             )
             select ledger.source_file, ledger.lines_read,
-                ledger.lines_loaded + ledger.lines_quarantined as lines_accounted,
+                ledger.lines_loaded + ledger.lines_quarantined
+                    + coalesce(ledger.lines_blank, 0) as lines_accounted,
                 ledger.lines_loaded, coalesce(loaded.rows_in_table, 0) as rows_in_table,
                 ledger.lines_quarantined,
                 coalesce(quarantined.rows_in_quarantine, 0) as rows_in_quarantine
@@ -203,6 +213,67 @@ def ledger_reconciles(source: str) -> Callable[[duckdb.DuckDBPyConnection, Check
         )
 
     return evaluate
+
+
+def files_read_to_end(source: str) -> Callable[[duckdb.DuckDBPyConnection, CheckScope], Outcome]:
+    """R26: every loaded file was read to its end. A damaged file (truncated or corrupt
+    gzip, not gzip at all) keeps the lines before the damage, and stays red in every run
+    until the file is replaced or removed: lost lines are never green."""
+
+    def evaluate(conn: duckdb.DuckDBPyConnection, _: CheckScope) -> Outcome:
+        frame = conn.execute(
+            """
+            select source_file, lines_read, read_error is null as read_to_end, read_error
+            from raw.load_ledger where source = ? and read_error is not null""",
+            [source],
+        ).df()
+        outcome = validate(
+            f"{source}_read_to_end",
+            frame,
+            [gxe.ExpectColumnValuesToBeInSet(column="read_to_end", value_set=[True])],
+            ["source_file"],
+        )
+        outcome.details["damaged_files"] = len(frame)
+        return outcome
+
+    return evaluate
+
+
+def _landing_paths_under(prefixes: tuple[str, ...] | None) -> Callable:
+    """R28: paths the landing layout does not know, under these top folders (None: every
+    path outside the log folders), are never read: counted here as a warning."""
+
+    def evaluate(_: duckdb.DuckDBPyConnection, scope: CheckScope) -> Outcome:
+        found = landing.unknown_paths(scope.landing_dir) if scope.landing_dir else []
+        logs = tuple(f"{source}/" for source in landing.LOG_SOURCES)
+        keep = (
+            (lambda p: p.startswith(prefixes)) if prefixes else (lambda p: not p.startswith(logs))
+        )
+        found = [p for p in found if keep(p)]
+        return Outcome(
+            passed=not found,
+            failing_count=len(found),
+            samples=found[:5],
+            details={"unknown_paths": len(found)},
+        )
+
+    return evaluate
+
+
+def registry_quarantine(conn: duckdb.DuckDBPyConnection, _: CheckScope) -> Outcome:
+    """R26/R30: registry rows that could not be read are counted, by file and line."""
+    frame = conn.execute("""
+        select source_file, line_number, reason, false as loaded
+        from raw.quarantine where source = 'phone_numbers'
+        order by source_file, line_number""").df()
+    outcome = validate(
+        "registry_quarantine",
+        frame,
+        [gxe.ExpectColumnValuesToBeInSet(column="loaded", value_set=[True])],
+        ["source_file", "line_number"],
+    )
+    outcome.details["rows_quarantined"] = len(frame)
+    return outcome
 
 
 # -- statuses and registry ---------------------------------------------------------------
@@ -392,10 +463,52 @@ RAW_CHECKS = [
             "ledger_reconciles",
             f"raw/{source}",
             "ERROR",
-            "R27: per file, lines read = loaded + quarantined, and both match the tables",
+            "R27: per file, lines read = loaded + quarantined + blank, and the counts match "
+            "the tables",
             ledger_reconciles(source),
         ),
+        Check(
+            "files_read_to_end",
+            f"raw/{source}",
+            "ERROR",
+            "R26: every file was read to its end (a damaged file keeps the lines before the "
+            "damage and fails until it is replaced)",
+            files_read_to_end(source),
+        ),
+        Check(
+            "landing_paths_known",
+            f"raw/{source}",
+            "WARN",
+            f"R28: paths under {source}/ that the landing layout does not know are skipped",
+            _landing_paths_under((f"{source}/",)),
+        ),
     )
+]
+
+REGISTRY_CHECKS = [
+    Check(
+        "ledger_reconciles",
+        "raw/phone_numbers",
+        "ERROR",
+        "R27: per file, records read = loaded + quarantined + blank, and the counts match "
+        "the tables",
+        ledger_reconciles("phone_numbers"),
+    ),
+    Check(
+        "registry_rows_quarantined",
+        "raw/phone_numbers",
+        "WARN",
+        "R26/R30: registry rows that could not be read are counted",
+        registry_quarantine,
+    ),
+    Check(
+        "landing_paths_known",
+        "raw/phone_numbers",
+        "WARN",
+        "R28: paths outside api_logs/ and webhook_logs/ that the landing layout does not "
+        "know are skipped",
+        _landing_paths_under(None),
+    ),
 ]
 
 MODEL_CHECKS = [
