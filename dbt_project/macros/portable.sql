@@ -43,14 +43,14 @@
     in CTE `from_cte`: one row per change of each entry, with the POST's lineage, the
     WABA (`entry.id`), the business number (`metadata.display_phone_number`) and the
     change's value as a struct of `value_shape` (json_struct) plus its metadata. Each
-    line is parsed once. -#}
+    line is parsed once. Only changes of field `messages` are kept (R26). -#}
 {% macro webhook_changes(from_cte, value_shape) %}
 {%- set value = {'metadata': {'display_phone_number': 'string'}} -%}
 {%- do value.update(value_shape) -%}
 posts as (
     select
         {{ raw_line_lineage() }},
-        {{ json_struct('raw_line', {'body': {'entry': [{'id': 'string', 'changes': [{'value': value}]}]}}) }}
+        {{ json_struct('raw_line', {'body': {'entry': [{'id': 'string', 'changes': [{'field': 'string', 'value': value}]}]}}) }}
             as post
     from {{ from_cte }}
 ),
@@ -71,10 +71,14 @@ changes as (
 ),
 
 business_changes as (
+    -- R26: only a change of field `messages` carries statuses and messages; `history`,
+    -- `smb_message_echoes` and the others load no message rows, whatever they hold. A
+    -- change without a field (hand-written logs) is read as `messages`.
     select
         changes.*,
         change.value.metadata.display_phone_number as business_number
     from changes
+    where coalesce(change.field, 'messages') = 'messages'
 )
 {% endmacro %}
 

@@ -1,10 +1,26 @@
--- One row per user phone number seen in any log, with its country: the longest
--- calling-code prefix of country_calling_codes that the number starts with (R14),
--- else `Unknown` (country code ZZ).
-with user_numbers as (
+-- One row per user phone number (or business-scoped user id) seen in any log, with its
+-- country: the longest calling-code prefix of country_calling_codes that the number
+-- starts with (R14), else `Unknown` (country code ZZ). A user known only by a
+-- business-scoped id takes the country of its contact profile's ISO code, named as the
+-- calling-code seed names it, else `Unknown` (R14/R25).
+with incoming_messages as (
+    select * from {{ ref('stg_webhook_logs__incoming_messages') }}
+),
+
+business_scoped_users as (
+    select
+        user_number,
+        max(profile_country_code) as profile_country_code
+    from incoming_messages
+    where is_business_scoped_user
+    group by user_number
+),
+
+user_numbers as (
     select user_number from {{ ref('stg_api_logs__outgoing_messages') }}
     union
-    select user_number from {{ ref('stg_webhook_logs__incoming_messages') }}
+    select user_number from incoming_messages
+    where not is_business_scoped_user
     union
     select user_number from {{ ref('stg_webhook_logs__status_events') }}
     where user_number is not null
@@ -43,7 +59,14 @@ longest_matches as (
     from candidates
 ),
 
-final as (
+country_names as (
+    select distinct
+        country_code,
+        country_name
+    from calling_codes
+),
+
+matched_numbers as (
     select
         user_numbers.user_number,
         coalesce(longest_matches.country_code, 'ZZ') as country_code,
@@ -53,6 +76,26 @@ final as (
         on
             user_numbers.user_number = longest_matches.user_number
             and longest_matches.match_rank = 1
+    left join business_scoped_users
+        on user_numbers.user_number = business_scoped_users.user_number
+    -- An id seen both as a business-scoped user and elsewhere is named by its profile.
+    where business_scoped_users.user_number is null
+),
+
+profiled_users as (
+    select
+        business_scoped_users.user_number,
+        coalesce(country_names.country_code, 'ZZ') as country_code,
+        coalesce(country_names.country_name, 'Unknown') as country_name
+    from business_scoped_users
+    left join country_names
+        on business_scoped_users.profile_country_code = country_names.country_code
+),
+
+final as (
+    select * from matched_numbers
+    union all
+    select * from profiled_users
 )
 
 select * from final

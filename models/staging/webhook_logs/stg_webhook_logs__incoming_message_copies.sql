@@ -8,9 +8,13 @@ with webhook_logs as (
     {% endif %}
 ),
 
-{{ webhook_changes('webhook_logs', {'messages': [{
+{{ webhook_changes('webhook_logs', {'contacts': [{
+    'user_id': 'string',
+    'profile': {'country_code': 'string'},
+}], 'messages': [{
     'id': 'string',
     'from': 'string',
+    'from_user_id': 'string',
     'type': 'string',
     'timestamp': 'string',
     'text': {'body': 'string'},
@@ -30,12 +34,45 @@ messages as (
     from business_changes
 ),
 
+contacts as (
+    -- The profiles that come with the messages, by business-scoped user id (R14/R25).
+    select
+        source_file,
+        line_number,
+        {{ array_elements('change.value.contacts') }} as contact
+    from business_changes
+),
+
+profile_countries as (
+    select
+        source_file,
+        line_number,
+        contact.user_id,
+        max(upper(contact.profile.country_code)) as country_code
+    from contacts
+    where contact.user_id is not null and contact.user_id <> ''
+    group by source_file, line_number, contact.user_id
+),
+
 parsed as (
     select
         message.id as wamid,
         waba_id,
         business_number,
-        message.{{ adapter.quote('from') }} as user_number,
+        -- R14/R25: a user who hides their number (`from` empty) is known by their
+        -- business-scoped id, and their country by their profile's country code.
+        coalesce(
+            nullif(message.{{ adapter.quote('from') }}, ''), message.from_user_id
+        ) as user_number,
+        (
+            message.{{ adapter.quote('from') }} is null
+            or message.{{ adapter.quote('from') }} = ''
+        ) as is_business_scoped_user,
+        case
+            when message.{{ adapter.quote('from') }} is null
+                or message.{{ adapter.quote('from') }} = ''
+                then profile_countries.country_code
+        end as profile_country_code,
         lower(message.type) as message_format,
         -- R25: text body, else a media caption, else the button text, else empty.
         coalesce(
@@ -47,12 +84,17 @@ parsed as (
         ) as message_text,
         {{ from_unix_seconds('message.timestamp') }} as created_at,
         message.referral.source_type as referral_source_type,
-        received_at,
-        dt,
-        source_file,
-        line_number,
-        loaded_at
+        messages.received_at,
+        messages.dt,
+        messages.source_file,
+        messages.line_number,
+        messages.loaded_at
     from messages
+    left join profile_countries
+        on
+            messages.source_file = profile_countries.source_file
+            and messages.line_number = profile_countries.line_number
+            and message.from_user_id = profile_countries.user_id
 )
 
 select * from parsed

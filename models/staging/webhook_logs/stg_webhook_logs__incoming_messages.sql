@@ -27,6 +27,8 @@ final as (
         waba_id,
         business_number,
         user_number,
+        is_business_scoped_user,
+        profile_country_code,
         message_format,
         message_text,
         created_at,

@@ -13,6 +13,7 @@ with webhook_logs as (
     'status': 'string',
     'timestamp': 'string',
     'recipient_id': 'string',
+    'recipient_user_id': 'string',
     'conversation': {'id': 'string', 'expiration_timestamp': 'string', 'origin': {'type': 'string'}},
     'pricing': {'category': 'string'},
     'errors': 'json',
@@ -34,7 +35,11 @@ final as (
         {{ from_unix_seconds('status_event.timestamp') }} as event_at,
         waba_id,
         business_number,
-        status_event.recipient_id as user_number,
+        -- R26/R14: empty for a business-scoped user (then its `recipient_user_id`),
+        -- a group id for a group message.
+        coalesce(
+            nullif(status_event.recipient_id, ''), nullif(status_event.recipient_user_id, '')
+        ) as user_number,
         status_event.conversation.id as conversation_id,
         {{ from_unix_seconds('status_event.conversation.expiration_timestamp') }}
             as conversation_expires_at,
