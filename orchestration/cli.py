@@ -7,6 +7,7 @@ one line that says what to do.
 from __future__ import annotations
 
 import argparse
+import errno
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,9 @@ from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
-from orchestration.settings import DBT_PROFILES_DIR, DBT_PROJECT_DIR, Settings
+import duckdb
+
+from orchestration.settings import DBT_PROFILES_DIR, DBT_PROJECT_DIR, Settings, SettingsError
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -41,6 +44,49 @@ def _existing_serving_copy(args: argparse.Namespace) -> tuple[Settings, Path]:
     if not path.exists():
         raise UsageError(f"no serving copy at {path}: run `wa-reports run` first")
     return settings, path
+
+
+@contextmanager
+def _serving_connection(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The locked, read-only connection to the serving copy (serving.connect_read_only);
+    a copy that cannot be opened is a one-line error."""
+    from orchestration.serving import connect_read_only
+
+    try:
+        conn = connect_read_only(path)
+    except duckdb.Error as exc:
+        raise UsageError(
+            f"the serving copy {path} cannot be read ({_first_line(exc)}): "
+            "run `wa-reports run` to publish it again"
+        ) from None
+    with conn:
+        yield conn
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _ordered(date_from: str | None, date_to: str | None) -> None:
+    if date_from and date_to and date_from > date_to:
+        raise UsageError(f"--from {date_from} is after --to {date_to}: swap them")
+
+
+def _warehouse_free(warehouse: Path) -> None:
+    """Fail at once, in one line, when another process holds the warehouse (DuckDB lets
+    one process write a file and no other open it)."""
+    if not warehouse.exists():
+        return
+    try:
+        duckdb.connect(str(warehouse)).close()
+    except duckdb.IOException as exc:
+        if "lock" in str(exc):
+            raise UsageError(
+                f"another run holds the warehouse {warehouse}: wait for it to finish, or run "
+                "through Dagster (`make dev`), whose pool runs one at a time"
+            ) from None
+        raise UsageError(f"cannot open the warehouse {warehouse}: {_first_line(exc)}") from None
 
 
 def dbt_command(*args: str, target: Path) -> list[str]:
@@ -136,6 +182,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from orchestration.runner import run_pipeline, select_partitions
 
     settings = Settings.from_env(args.landing_dir, args.warehouse)
+    _ordered(args.date_from, args.date_to)
     if not settings.landing_dir.is_dir():
         raise UsageError(
             f"landing directory {settings.landing_dir} does not exist: "
@@ -146,7 +193,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"no api_logs/ or webhook_logs/ dt= folders under "
             f"{settings.landing_dir} in the range asked for"
         )
+    _warehouse_free(settings.warehouse)
     outcome = run_pipeline(settings, args.date_from, args.date_to)
+    if outcome.environment_failure:
+        raise UsageError(f"{outcome.environment_failure} (details in {outcome.log_path})")
     if not outcome.ok:
         print(
             f"run failed after {outcome.seconds:.1f}s: {outcome.failures[0]} "
@@ -158,26 +208,30 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    import duckdb
+    from orchestration.export import EmptySelection, data_dates, export_reports
 
-    from orchestration.export import export_reports
-    from orchestration.warehouse import connect
-
-    settings = _existing_warehouse(args)
-    try:
-        with connect(settings.warehouse, read_only=True) as conn:
-            written = export_reports(conn, Path(args.out), args.date_from, args.date_to, args.waba)
-    except duckdb.CatalogException as exc:
-        raise UsageError(
-            f"the warehouse has no report tables yet ({exc.args[0].splitlines()[0]})"
-            ": run `wa-reports run` first"
-        ) from None
-    except duckdb.IOException as exc:
-        raise UsageError(
-            f"cannot open {settings.warehouse} ({exc}): wait for the running job to finish"
-        ) from None
+    _ordered(args.date_from, args.date_to)
+    _, serving_db = _existing_serving_copy(args)
+    out = Path(args.out)
+    with _serving_connection(serving_db) as conn:
+        try:
+            written = export_reports(conn, out, args.date_from, args.date_to, args.waba)
+        except EmptySelection as exc:
+            raise UsageError(f"{exc}; nothing written") from None
+        except duckdb.Error as exc:
+            raise UsageError(
+                f"cannot export from {serving_db} ({_first_line(exc)}); nothing written"
+            ) from None
+        first, last = data_dates(conn)
     for name, rows in written.items():
-        print(f"{Path(args.out) / name}: {rows} rows")
+        print(f"{out / name}: {rows} rows")
+    if not any(written.values()):
+        held = f"{first} to {last}" if first else "no dates at all"
+        print(
+            f"wa-reports export: no report rows in this selection (the reports hold {held});"
+            " the files have their header only",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -195,14 +249,15 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    from orchestration.serving import connect_read_only
-
     settings, path = _existing_serving_copy(args)
     query = _compile_analysis(args.analysis, settings) if args.analysis else args.query
-    with connect_read_only(path) as conn:
+    with _serving_connection(path) as conn:
         if query:
             return _run_query(conn, query, args.csv)
-        print(f"read-only marts at {path}; end a query with ';', quit with .quit or Ctrl-D")
+        print(
+            f"read-only serving copy at {path} (marts, raw.quarantine, raw.load_ledger); "
+            "end a query with ';', quit with .quit or Ctrl-D"
+        )
         buffer: list[str] = []
         while True:
             try:
@@ -256,6 +311,7 @@ def _run_query(conn, query: str, as_csv: bool) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from orchestration.stakeholder_report import build_report
 
+    _ordered(args.date_from, args.date_to)
     _, serving_db = _existing_serving_copy(args)
     charts = build_report(serving_db, Path(args.out), args.date_from, args.date_to)
     print(f"report: {Path(args.out).resolve()} ({len(charts)} charts; opens from disk)")
@@ -284,8 +340,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--to", dest="date_to", type=_date, help="last dt partition")
     run.set_defaults(func=cmd_run)
 
-    export = sub.add_parser("export", help="write the three reports as CSV files")
-    export.add_argument("--warehouse", help="default: $WA_WAREHOUSE or data/warehouse.duckdb")
+    export = sub.add_parser(
+        "export", help="write the reports as CSV files, from the checked serving copy"
+    )
+    export.add_argument(
+        "--warehouse", help="its serving copy is $WA_SERVING_DIR or serving/ beside it"
+    )
     export.add_argument("--out", required=True, help="folder for the CSV files")
     export.add_argument("--from", dest="date_from", type=_date, help="first report date")
     export.add_argument("--to", dest="date_to", type=_date, help="last report date")
@@ -322,15 +382,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except UsageError as exc:
+    except (UsageError, SettingsError) as exc:
         print(f"wa-reports {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except duckdb.Error as exc:
+        print(f"wa-reports {args.command}: {_first_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
     except OSError as exc:
-        print(
-            f"wa-reports {args.command}: {exc.strerror or exc}: {exc.filename or ''} "
-            "(check the path and its permissions)",
-            file=sys.stderr,
+        where = f" ({exc.filename})" if exc.filename else ""
+        advice = (
+            "free some space, then run again"
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT)
+            else "check the path and its permissions"
         )
+        print(f"wa-reports {args.command}: {exc.strerror or exc}{where}: {advice}", file=sys.stderr)
         return EXIT_USAGE
 
 

@@ -1,13 +1,20 @@
 """CSV exports of the three reports, with the source document's titles and formats.
 
-outputs.md: comma-separated, RFC 4180 quoting, UTF-8, a header line; DATE like
-`Nov 25, 2022`; timestamps like `2022-11-25T08:34:10.000Z`; booleans `true`/`false`;
-FREE TIER `Yes`/`No`; AMOUNT a plain decimal without trailing zeros; NULL as empty.
+Comma-separated, RFC 4180 quoting, UTF-8, a header line; DATE like `Nov 25, 2022`;
+timestamps like `2022-11-25T08:34:10.000Z`; booleans `true`/`false`; FREE TIER
+`Yes`/`No`; AMOUNT a plain decimal without trailing zeros; NULL as empty.
+
+The files are read from the serving copy (published only after a run whose error-level
+checks passed), written into a hidden folder beside the destination and moved into
+place once every file is complete: a failure leaves the previous files as they were.
 """
 
 from __future__ import annotations
 
 import csv
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -139,6 +146,46 @@ REPORTS = [
 ]
 
 
+def _rows(conn: duckdb.DuckDBPyConnection, report: Report, selection: Selection) -> list[tuple]:
+    filters, params = date_range_filter(report.date_column, selection.date_from, selection.date_to)
+    if selection.waba_id:
+        filters.append("waba_id = ?")
+        params.append(selection.waba_id)
+    where = f"where {' and '.join(filters)}" if filters else ""
+    columns = ", ".join(f'"{c}"' for c, _, _ in report.columns)
+    order = ", ".join(f'"{c}" nulls first' for c in report.order_by)
+    return conn.execute(
+        f"select {columns} from {report.table} {where} order by {order}", params
+    ).fetchall()
+
+
+@dataclass(frozen=True)
+class Selection:
+    date_from: str | None = None
+    date_to: str | None = None
+    waba_id: str | None = None
+
+
+class EmptySelection(Exception):
+    """The selection names a WABA the reports do not hold: nothing is written."""
+
+
+def known_wabas(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    return [
+        w
+        for (w,) in conn.execute(
+            "select distinct waba_id from marts.summary_messages order by waba_id"
+        ).fetchall()
+    ]
+
+
+def data_dates(conn: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None]:
+    """The first and last report date the reports hold."""
+    return conn.execute(
+        "select min(report_date), max(report_date) from marts.summary_messages"
+    ).fetchone()
+
+
 def export_reports(
     conn: duckdb.DuckDBPyConnection,
     out_dir: Path,
@@ -146,26 +193,27 @@ def export_reports(
     date_to: str | None = None,
     waba_id: str | None = None,
 ) -> dict[str, int]:
-    """Write the three CSV files into `out_dir`; return the rows written per file."""
+    """Write the CSV files into `out_dir`, all or none; return the rows written per file.
+    Raise EmptySelection, writing nothing, for a WABA the reports do not hold."""
+    selection = Selection(date_from, date_to, waba_id)
+    if waba_id and waba_id not in known_wabas(conn):
+        raise EmptySelection(f"WABA {waba_id} is not in the reports")
     out_dir.mkdir(parents=True, exist_ok=True)
     written = {}
-    for report in REPORTS:
-        filters, params = date_range_filter(report.date_column, date_from, date_to)
-        if waba_id:
-            filters.append("waba_id = ?")
-            params.append(waba_id)
-        where = f"where {' and '.join(filters)}" if filters else ""
-        columns = ", ".join(f'"{c}"' for c, _, _ in report.columns)
-        order = ", ".join(f'"{c}" nulls first' for c in report.order_by)
-        rows = conn.execute(
-            f"select {columns} from {report.table} {where} order by {order}", params
-        ).fetchall()
-        with (out_dir / report.file_name).open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, lineterminator="\r\n")
-            writer.writerow([title for _, title, _ in report.columns])
-            for row in rows:
-                writer.writerow(
-                    [fmt(value) for value, (_, _, fmt) in zip(row, report.columns, strict=True)]
-                )
-        written[report.file_name] = len(rows)
+    staging = Path(tempfile.mkdtemp(prefix=".export-", dir=out_dir))
+    try:
+        for report in REPORTS:
+            rows = _rows(conn, report, selection)
+            with (staging / report.file_name).open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle, lineterminator="\r\n")
+                writer.writerow([title for _, title, _ in report.columns])
+                for row in rows:
+                    writer.writerow(
+                        [fmt(value) for value, (_, _, fmt) in zip(row, report.columns, strict=True)]
+                    )
+            written[report.file_name] = len(rows)
+        for report in REPORTS:
+            os.replace(staging / report.file_name, out_dir / report.file_name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return written

@@ -36,6 +36,30 @@ class CheckLine:
     description: str
 
 
+# Failures a user causes outside the data, recognised by the root cause's text, and what
+# to do about each (one line each, instead of a stack trace).
+ENVIRONMENT_FAILURES = (
+    (
+        "Could not set lock on file",
+        "another run holds the warehouse: wait for it to finish, or run through Dagster "
+        "(`make dev`), whose pool runs one at a time",
+    ),
+    (
+        "No space left on device",
+        "No space left on device (the warehouse's disk): free some space, then run again",
+    ),
+    (
+        "Disk quota exceeded",
+        "Disk quota exceeded (the warehouse's folder): free some space, then run again",
+    ),
+)
+
+
+def environment_failure(message: str) -> str | None:
+    """What to do about a failure the environment caused (None: not one of those)."""
+    return next((advice for text, advice in ENVIRONMENT_FAILURES if text in message), None)
+
+
 @dataclass
 class RunOutcome:
     partitions: list[str]
@@ -47,6 +71,10 @@ class RunOutcome:
     @property
     def ok(self) -> bool:
         return not self.failures
+
+    @property
+    def environment_failure(self) -> str | None:
+        return next(filter(None, map(environment_failure, self.failures)), None)
 
 
 def select_partitions(settings: Settings, dt_from: str | None, dt_to: str | None) -> list[str]:
@@ -130,6 +158,14 @@ def check_summary(checks: list[CheckLine]) -> list[str]:
     return lines
 
 
+@contextlib.contextmanager
+def _to_log(log):
+    """Dagster's and dbt's own output (stack traces included) go to the run's log file;
+    the lines printed by `echo` summarise it."""
+    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        yield
+
+
 def run_pipeline(
     settings: Settings,
     dt_from: str | None = None,
@@ -154,6 +190,12 @@ def run_pipeline(
     instance = _instance()
     partitions = select_partitions(settings, dt_from, dt_to)
     outcome = RunOutcome(partitions)
+    unknown = landing.unknown_paths(settings.landing_dir)
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (
+            f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        )
+        echo(f"skipped {len(unknown)} paths the landing layout does not know: {shown}")
     window_tags = (
         {
             ASSET_PARTITION_RANGE_START_TAG: partitions[0],
@@ -164,7 +206,7 @@ def run_pipeline(
     )
     if partitions:
         echo(f"loading {len(partitions)} partitions {partitions[0]} .. {partitions[-1]}")
-        with log_path.open("w") as log, contextlib.redirect_stdout(log):
+        with log_path.open("w") as log, _to_log(log):
             result = materialize(
                 [api_logs, webhook_logs, *raw_checks],
                 resources=resources,
@@ -177,7 +219,7 @@ def run_pipeline(
     if outcome.ok:
         echo("building the dbt models and running their tests")
         # dbt's own log goes to a file; the lines printed here summarise it.
-        with log_path.open("a") as log, contextlib.redirect_stdout(log):
+        with log_path.open("a") as log, _to_log(log):
             result = materialize(
                 [phone_numbers, warehouse_dbt_assets, *model_checks, serving_marts],
                 resources=resources,

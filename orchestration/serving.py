@@ -56,6 +56,8 @@ SERVED_TABLES = tuple(table for chain in SERVED_CHAINS for table in chain)
 # serving copy's table. Where the warehouse keeps the view differently (on Spark every
 # mart is a view over Parquet), the rows are copied as before.
 VIEWS_OVER = {"tabular_report": "fct_messages"}
+# The loads' bookkeeping, copied whole into the copy's `raw` schema (small tables).
+RAW_SERVED = ("quarantine", "load_ledger")
 SERVING_DB = "serving.duckdb"  # not marts.duckdb: DuckDB names the catalog after the file
 PARQUET_LINK = "parquet"
 
@@ -149,6 +151,13 @@ def publish(warehouse: Path, serving_dir: Path) -> dict[str, int]:
                 ]
                 for chain in chains:
                     rows.update(chain.result())
+            # For data engineers: what the loads refused and how every file reconciled.
+            conn.execute("create schema if not exists target.raw")
+            for table in RAW_SERVED:
+                conn.execute(
+                    f"create or replace table target.raw.{table}"
+                    f" as select * from source.raw.{table}"
+                )
             conn.execute(
                 f"create or replace table target.{PUBLISHED_FROM} as select ? as warehouse",
                 [str(warehouse)],
@@ -434,8 +443,20 @@ def _remove_old_versions(serving_dir: Path, keep: str) -> None:
 
 def connect_read_only(serving_db: Path) -> duckdb.DuckDBPyConnection:
     """An in-memory connection with the serving copy attached read-only as `warehouse`,
-    the catalog name dbt compiles refs to; `use` makes plain `marts.tabular_report` work."""
+    the catalog name dbt compiles refs to; `use` makes plain `marts.tabular_report` work.
+
+    Then it is locked: no file can be read or written (`copy`, `read_csv`, `read_text`),
+    no database attached (so the warehouse cannot be reached), no extension installed or
+    loaded, and no setting changed back. A query can only read the copy's tables."""
     conn = duckdb.connect()
-    conn.execute(f"attach '{serving_db}' as warehouse (read_only)")
-    conn.execute("use warehouse")
+    try:
+        conn.execute(f"attach '{serving_db}' as warehouse (read_only)")
+        conn.execute("use warehouse")
+        conn.execute("set enable_external_access = false")
+        conn.execute("set autoload_known_extensions = false")
+        conn.execute("set autoinstall_known_extensions = false")
+        conn.execute("set lock_configuration = true")
+    except BaseException:
+        conn.close()
+        raise
     return conn

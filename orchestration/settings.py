@@ -23,6 +23,28 @@ ENGINES = ("duckdb", "spark")
 DEFAULT_QUARANTINE_THRESHOLD = 0.01
 
 
+class SettingsError(ValueError):
+    """A `WA_*` variable holds a value the warehouse cannot use; the message names it."""
+
+
+def _threshold(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise SettingsError(
+            f"WA_QUARANTINE_THRESHOLD={text!r} is not a share from 0 to 1 (default "
+            f"{DEFAULT_QUARANTINE_THRESHOLD})"
+        )
+    return value
+
+
+def _check_workers(text: str | None) -> None:
+    if text is not None and not (text.isascii() and text.isdigit() and int(text) >= 1):
+        raise SettingsError(f"WA_LOAD_WORKERS={text!r} is not a whole number of at least 1")
+
+
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
@@ -48,11 +70,14 @@ class Settings:
     ) -> Settings:
         landing = landing_dir or os.environ.get("WA_LANDING_DIR", DEFAULT_LANDING_DIR)
         wh = warehouse or os.environ.get("WA_WAREHOUSE", DEFAULT_WAREHOUSE)
-        threshold = float(os.environ.get("WA_QUARANTINE_THRESHOLD", DEFAULT_QUARANTINE_THRESHOLD))
+        threshold = _threshold(
+            os.environ.get("WA_QUARANTINE_THRESHOLD", str(DEFAULT_QUARANTINE_THRESHOLD))
+        )
+        _check_workers(os.environ.get("WA_LOAD_WORKERS"))
         serving = os.environ.get("WA_SERVING_DIR")
         engine = os.environ.get("WA_ENGINE") or "duckdb"
         if engine not in ENGINES:
-            raise ValueError(f"WA_ENGINE={engine!r}: expected one of {', '.join(ENGINES)}")
+            raise SettingsError(f"WA_ENGINE={engine!r} is not one of {', '.join(ENGINES)}")
         return cls(
             Path(landing).resolve(),
             Path(wh).resolve(),

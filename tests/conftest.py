@@ -68,6 +68,7 @@ def pytest_configure(config):
 # workers instead of queued behind each other (pytest_xdist_make_scheduler below).
 COSTLIEST_FILES = (
     "test_incremental_equivalence.py",
+    "test_hostile_input.py",
     "test_free_tier.py",
     "test_touched_rows.py",
     "test_compaction.py",
@@ -84,6 +85,7 @@ COSTLIEST_FILES = (
 # whole on one worker, which builds the fixture once (the touched-rows fixture alone
 # takes about a minute; a worker that ran one of its tests would build it again).
 SHARED_FIXTURE_FILES = {
+    "test_hostile_input.py",
     "test_free_tier.py",
     "test_touched_rows.py",
     "test_key_floors.py",

@@ -12,7 +12,7 @@ from tests.conftest import wa
     ("args", "message"),
     [
         (["run", "--landing-dir", "/nonexistent/landing"], "does not exist"),
-        (["export", "--warehouse", "/nonexistent/w.duckdb", "--out", "x"], "does not exist"),
+        (["export", "--warehouse", "/nonexistent/w.duckdb", "--out", "x"], "no serving copy"),
         (["generate", "--days", "0"], "not a whole number"),
         (["run", "--from", "2022-13-01"], "not a date"),
     ],

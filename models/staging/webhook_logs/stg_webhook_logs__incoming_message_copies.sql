@@ -64,15 +64,7 @@ parsed as (
         coalesce(
             nullif(message.{{ adapter.quote('from') }}, ''), message.from_user_id
         ) as user_number,
-        (
-            message.{{ adapter.quote('from') }} is null
-            or message.{{ adapter.quote('from') }} = ''
-        ) as is_business_scoped_user,
-        case
-            when message.{{ adapter.quote('from') }} is null
-                or message.{{ adapter.quote('from') }} = ''
-                then profile_countries.country_code
-        end as profile_country_code,
+        coalesce(message.{{ adapter.quote('from') }}, '') = '' as is_business_scoped_user,
         lower(message.type) as message_format,
         -- R25: text body, else a media caption, else the button text, else empty.
         coalesce(
@@ -84,18 +76,39 @@ parsed as (
         ) as message_text,
         {{ from_unix_seconds('message.timestamp') }} as created_at,
         message.referral.source_type as referral_source_type,
-        messages.received_at,
-        messages.dt,
-        messages.source_file,
-        messages.line_number,
-        messages.loaded_at
+        received_at,
+        dt,
+        source_file,
+        line_number,
+        loaded_at
     from messages
+),
+
+final as (
+    select
+        parsed.wamid,
+        parsed.waba_id,
+        parsed.business_number,
+        parsed.user_number,
+        parsed.is_business_scoped_user,
+        profile_countries.country_code as profile_country_code,
+        parsed.message_format,
+        parsed.message_text,
+        parsed.created_at,
+        parsed.referral_source_type,
+        parsed.received_at,
+        parsed.dt,
+        parsed.source_file,
+        parsed.line_number,
+        parsed.loaded_at
+    from parsed
     left join profile_countries
         on
-            messages.source_file = profile_countries.source_file
-            and messages.line_number = profile_countries.line_number
-            and message.from_user_id = profile_countries.user_id
+            parsed.is_business_scoped_user
+            and parsed.source_file = profile_countries.source_file
+            and parsed.line_number = profile_countries.line_number
+            and parsed.user_number = profile_countries.user_id
 )
 
-select * from parsed
+select * from final
 {{ whole_build_order('dt') }}
