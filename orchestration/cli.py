@@ -9,9 +9,7 @@ from __future__ import annotations
 import argparse
 import errno
 import shutil
-import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -20,7 +18,8 @@ from typing import NoReturn
 
 import duckdb
 
-from orchestration.settings import DBT_PROFILES_DIR, DBT_PROJECT_DIR, Settings, SettingsError
+from orchestration.dbt_invocation import dbt_in_own_target
+from orchestration.settings import DBT_PROJECT_DIR, Settings, SettingsError
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -87,53 +86,6 @@ def _warehouse_free(warehouse: Path) -> None:
                 "through Dagster (`make dev`), whose pool runs one at a time"
             ) from None
         raise UsageError(f"cannot open the warehouse {warehouse}: {_first_line(exc)}") from None
-
-
-def dbt_command(*args: str, target: Path) -> list[str]:
-    """The command line of the dbt beside this interpreter, on this project and its
-    profiles, writing into `target`."""
-    return [
-        str(Path(sys.executable).parent / "dbt"),
-        *args,
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROFILES_DIR),
-        "--target-path",
-        str(target),
-    ]
-
-
-def run_dbt(
-    *args: str, target: Path, capture: bool = False, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess:
-    """Run `dbt_command` from the project folder (dbt finds its packages and paths
-    there); its output as text, its exit code left to the caller."""
-    return subprocess.run(
-        dbt_command(*args, target=target),
-        cwd=DBT_PROJECT_DIR,
-        capture_output=capture,
-        text=True,
-        check=False,
-        env=env,
-    )
-
-
-@contextmanager
-def _dbt(*args: str, capture: bool = False) -> Iterator[tuple[subprocess.CompletedProcess, Path]]:
-    """The dbt installed beside this interpreter, on this project and its profiles.
-
-    Each call writes into a target folder of its own (seeded with the project's partial
-    parse state, as dagster-dbt does), so two commands at once never write the same
-    manifest; the folder is removed when the caller is done with what dbt wrote.
-    """
-    shared = DBT_PROJECT_DIR / "target"
-    shared.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="cli-", dir=shared) as folder:
-        target = Path(folder)
-        if (shared / "partial_parse.msgpack").exists():
-            shutil.copyfile(shared / "partial_parse.msgpack", target / "partial_parse.msgpack")
-        yield run_dbt(*args, target=target, capture=capture), target
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -235,9 +187,23 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from orchestration.full_check import run_full_check
+
+    settings = Settings.from_env(args.landing_dir, args.warehouse)
+    if not settings.warehouse.exists():
+        raise UsageError(f"warehouse {settings.warehouse} does not exist: run `wa-reports run`")
+    _warehouse_free(settings.warehouse)
+    outcome = run_full_check(settings)
+    for finding in outcome.failed + outcome.warned:
+        print(f"  {finding.line()}")
+    print(outcome.summary())
+    return EXIT_CHECK_FAILED if outcome.failed else EXIT_OK
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     _existing_warehouse(args).export_env()
-    with _dbt("docs", "generate", "--static", "--quiet") as (completed, target):
+    with dbt_in_own_target("docs", "generate", "--static", "--quiet") as (completed, target):
         if completed.returncode != 0:
             print("dbt docs generate failed: see dbt's message above", file=sys.stderr)
             return EXIT_CHECK_FAILED
@@ -280,7 +246,7 @@ def _compile_analysis(name: str, settings: Settings) -> str:
         raise UsageError(f"no analysis {name!r}; choose one of: {', '.join(available)}")
     settings.export_env()
     compile_analysis = ("compile", "--quiet", "--target", "serving", "--select", name)
-    with _dbt(*compile_analysis, capture=True) as (completed, target):
+    with dbt_in_own_target(*compile_analysis, capture=True) as (completed, target):
         if completed.returncode != 0:
             raise UsageError(f"dbt could not compile {name}: {completed.stdout.strip()[-300:]}")
         compiled = target / "compiled" / "whatsapp_reports" / "analyses" / f"{name}.sql"
@@ -351,6 +317,17 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--to", dest="date_to", type=_date, help="last report date")
     export.add_argument("--waba", help="only this WABA ID")
     export.set_defaults(func=cmd_export)
+
+    check = sub.add_parser(
+        "check",
+        help="run every dbt test and data-quality check over all rows (exit 1 on a failure)",
+    )
+    check.add_argument("--warehouse", help="default: $WA_WAREHOUSE or data/warehouse.duckdb")
+    check.add_argument(
+        "--landing-dir",
+        help="for the landing-path checks; default: $WA_LANDING_DIR or data/landing",
+    )
+    check.set_defaults(func=cmd_check)
 
     sql = sub.add_parser("sql", help="query the read-only serving copy of the marts")
     sql.add_argument("query", nargs="?", help="SQL to run; without it, an interactive prompt")

@@ -7,14 +7,20 @@ from orchestration.assets.dbt import warehouse_dbt_assets
 from orchestration.assets.ingest import api_logs, phone_numbers, webhook_logs
 from orchestration.assets.serving import serving_marts
 from orchestration.resources import build_resources
-from orchestration.schedules import daily_job, daily_schedule, landing_sensor
+from orchestration.schedules import (
+    daily_job,
+    daily_schedule,
+    landing_sensor,
+    weekly_check_schedule,
+    weekly_full_check,
+)
 from orchestration.settings import Settings
 
 defs = Definitions(
     assets=[api_logs, webhook_logs, phone_numbers, warehouse_dbt_assets, serving_marts],
     asset_checks=[*raw_checks, *model_checks],
-    jobs=[daily_job],
-    schedules=[daily_schedule],
+    jobs=[daily_job, weekly_full_check],
+    schedules=[daily_schedule, weekly_check_schedule],
     sensors=[landing_sensor],
     resources=build_resources(Settings.from_env()),
 )

@@ -11,17 +11,24 @@ from dagster import (
     AssetSelection,
     DefaultScheduleStatus,
     DefaultSensorStatus,
+    Failure,
+    MetadataValue,
     RunRequest,
+    ScheduleDefinition,
     SensorEvaluationContext,
     SkipReason,
     build_schedule_from_partitioned_job,
     define_asset_job,
     in_process_executor,
+    job,
+    op,
     sensor,
 )
 
 from orchestration import landing
+from orchestration.full_check import run_full_check
 from orchestration.partitions import FIRST_PARTITION, daily_partitions
+from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.settings import Settings
 
 # Every asset, for one dt partition: the raw loads of that day, then dbt (whose staging
@@ -85,3 +92,37 @@ def landing_sensor(context: SensorEvaluationContext):
     for dt in changed:
         date.fromisoformat(dt)
         yield RunRequest(partition_key=dt, run_key=f"{dt}:{current[dt]}")
+
+
+@op(pool=WAREHOUSE_POOL)
+def check_every_row(context, warehouse: WarehouseResource) -> None:  # context: Dagster's
+    """`wa-reports check`: every dbt test and data-quality check over all rows. The run
+    fails when an error-level check fails; each finding is one line in the log."""
+    settings = Settings.from_env(landing_dir=warehouse.landing_dir, warehouse=warehouse.path)
+    outcome = run_full_check(settings)
+    for finding in outcome.failed + outcome.warned:
+        (context.log.error if finding.severity == "ERROR" else context.log.warning)(finding.line())
+    context.log.info(outcome.summary())
+    if outcome.failed:
+        raise Failure(
+            description=outcome.summary(),
+            metadata={"failed": MetadataValue.text("\n".join(f.line() for f in outcome.failed))},
+        )
+
+
+@job(
+    executor_def=in_process_executor,
+    description="Every dbt test and data-quality check over all rows: what the daily "
+    "runs, which judge what they changed, cannot see.",
+)
+def weekly_full_check():
+    check_every_row()
+
+
+# Sundays at 03:00 UTC, after the daily run of 01:00.
+weekly_check_schedule = ScheduleDefinition(
+    job=weekly_full_check,
+    cron_schedule="0 3 * * 0",
+    execution_timezone="UTC",
+    default_status=DefaultScheduleStatus.RUNNING,
+)

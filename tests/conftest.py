@@ -39,7 +39,7 @@ def dbt_on(warehouse: Path, *args: str, target: Path) -> str:
     """Run dbt (the CLI's `run_dbt`) on the DuckDB file `warehouse`, writing into
     `target`; fail the test with the end of dbt's output unless it succeeds. No other
     `WA_` variable of this process reaches dbt (a partition window, a target)."""
-    from orchestration.cli import run_dbt
+    from orchestration.dbt_invocation import run_dbt
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("WA_")}
     env.update(WA_WAREHOUSE=str(warehouse), WA_ENGINE="duckdb")
@@ -69,6 +69,8 @@ def pytest_configure(config):
 COSTLIEST_FILES = (
     "test_incremental_equivalence.py",
     "test_hostile_input.py",
+    "test_full_check.py",
+    "test_full_check.py",
     "test_free_tier.py",
     "test_touched_rows.py",
     "test_compaction.py",
@@ -86,6 +88,7 @@ COSTLIEST_FILES = (
 # takes about a minute; a worker that ran one of its tests would build it again).
 SHARED_FIXTURE_FILES = {
     "test_hostile_input.py",
+    "test_full_check.py",
     "test_free_tier.py",
     "test_touched_rows.py",
     "test_key_floors.py",
