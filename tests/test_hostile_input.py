@@ -373,7 +373,11 @@ def test_a_corrupt_serving_copy_is_one_line(hostile, tmp_path):
     serving.mkdir()
     (serving / "serving.duckdb").write_bytes(b"not a database" * 1000)
     # The serving folder beside this warehouse path is the corrupt one.
-    for command in (["sql", "select 1"], ["export", "--out", str(tmp_path / "out")]):
+    for command in (
+        ["sql", "select 1"],
+        ["export", "--out", str(tmp_path / "out")],
+        ["report", "--out", str(tmp_path / "report.html")],
+    ):
         completed = wa(*command, "--warehouse", str(tmp_path / "warehouse.duckdb"))
         assert completed.returncode == 2
         line = _one_line(completed)

@@ -43,7 +43,8 @@
     in CTE `from_cte`: one row per change of each entry, with the POST's lineage, the
     WABA (`entry.id`), the business number (`metadata.display_phone_number`) and the
     change's value as a struct of `value_shape` (json_struct) plus its metadata. Each
-    line is parsed once. Only changes of field `messages` are kept (R26). -#}
+    line is parsed once. `is_messages_change` tells the changes of field `messages`, the
+    only ones that carry statuses and messages (R26). -#}
 {% macro webhook_changes(from_cte, value_shape) %}
 {%- set value = {'metadata': {'display_phone_number': 'string'}} -%}
 {%- do value.update(value_shape) -%}
@@ -71,14 +72,13 @@ changes as (
 ),
 
 business_changes as (
-    -- R26: only a change of field `messages` carries statuses and messages; `history`,
-    -- `smb_message_echoes` and the others load no message rows, whatever they hold. A
-    -- change without a field (hand-written logs) is read as `messages`.
     select
         changes.*,
-        change.value.metadata.display_phone_number as business_number
+        change.value.metadata.display_phone_number as business_number,
+        -- R26: only a change of field `messages` carries statuses and messages; a change
+        -- without a field (hand-written logs) is read as `messages`.
+        coalesce(change.field, 'messages') = 'messages' as is_messages_change
     from changes
-    where coalesce(change.field, 'messages') = 'messages'
 )
 {% endmacro %}
 

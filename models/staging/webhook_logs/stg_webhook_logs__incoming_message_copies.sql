@@ -8,10 +8,7 @@ with webhook_logs as (
     {% endif %}
 ),
 
-{{ webhook_changes('webhook_logs', {'contacts': [{
-    'user_id': 'string',
-    'profile': {'country_code': 'string'},
-}], 'messages': [{
+{{ webhook_changes('webhook_logs', {'messages': [{
     'id': 'string',
     'from': 'string',
     'from_user_id': 'string',
@@ -32,26 +29,9 @@ messages as (
         business_number,
         {{ array_elements('change.value.messages') }} as message
     from business_changes
-),
-
-contacts as (
-    -- The profiles that come with the messages, by business-scoped user id (R14/R25).
-    select
-        source_file,
-        line_number,
-        {{ array_elements('change.value.contacts') }} as contact
-    from business_changes
-),
-
-profile_countries as (
-    select
-        source_file,
-        line_number,
-        contact.user_id,
-        max(upper(contact.profile.country_code)) as country_code
-    from contacts
-    where contact.user_id is not null and contact.user_id <> ''
-    group by source_file, line_number, contact.user_id
+    -- R26: `history`, `smb_message_echoes` and the other fields load no rows, whatever
+    -- their value holds.
+    where is_messages_change
 ),
 
 parsed as (
@@ -82,6 +62,58 @@ parsed as (
         line_number,
         loaded_at
     from messages
+),
+
+contact_posts as (
+    -- Only a line with a business-scoped user (rare) needs its contacts: it is picked by
+    -- its text, so that the messages above are parsed once (a second reference to them
+    -- would parse every line again).
+    select
+        source_file,
+        line_number,
+        {{ json_struct('raw_line', {'body': {'entry': [{'changes': [{
+            'field': 'string',
+            'value': {'contacts': [{'user_id': 'string', 'profile': {'country_code': 'string'}}]},
+        }]}]}}) }} as post
+    from webhook_logs
+    where raw_line like '%from_user_id%'
+),
+
+contact_entries as (
+    select
+        source_file,
+        line_number,
+        {{ array_elements('post.body.entry') }} as entry
+    from contact_posts
+),
+
+contact_changes as (
+    select
+        source_file,
+        line_number,
+        {{ array_elements('entry.changes') }} as change
+    from contact_entries
+),
+
+contacts as (
+    -- The profiles that come with the messages, by business-scoped user id (R14/R25).
+    select
+        source_file,
+        line_number,
+        {{ array_elements('change.value.contacts') }} as contact
+    from contact_changes
+    where coalesce(change.field, 'messages') = 'messages'
+),
+
+profile_countries as (
+    select
+        source_file,
+        line_number,
+        contact.user_id,
+        max(upper(contact.profile.country_code)) as country_code
+    from contacts
+    where contact.user_id is not null and contact.user_id <> ''
+    group by source_file, line_number, contact.user_id
 ),
 
 final as (

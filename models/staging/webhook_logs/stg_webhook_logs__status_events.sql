@@ -26,6 +26,9 @@ statuses as (
         business_number,
         {{ array_elements('change.value.statuses') }} as status_event
     from business_changes
+    -- R26: `history`, `smb_message_echoes` and the other fields load no rows, whatever
+    -- their value holds.
+    where is_messages_change
 ),
 
 final as (
