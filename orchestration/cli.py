@@ -261,7 +261,10 @@ def _run_query(conn, query: str, as_csv: bool) -> int:
     try:
         relation = conn.sql(query)
     except duckdb.Error as exc:
-        print(f"wa-reports sql: {str(exc).splitlines()[0]}", file=sys.stderr)
+        # One line, with DuckDB's hint kept ("Did you mean "marts.summary_sessions"?").
+        lines = [line for line in str(exc).splitlines() if line.strip()]
+        hints = [line.strip() for line in lines[1:] if line.startswith("Did you mean")]
+        print(f"wa-reports sql: {' '.join([_first_line(exc), *hints])}", file=sys.stderr)
         return EXIT_USAGE
     if relation is None:
         return EXIT_OK
@@ -286,6 +289,26 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+LANDING_HELP = "the landing folder (default: $WA_LANDING_DIR, else data/landing)"
+WAREHOUSE_HELP = "the warehouse file (default: $WA_WAREHOUSE, else data/warehouse.duckdb)"
+SERVED_HELP = (
+    "the warehouse file whose serving copy is read: $WA_SERVING_DIR, else serving/ beside "
+    "it (default: $WA_WAREHOUSE, else data/warehouse.duckdb)"
+)
+
+
+def _date_range(parser: argparse.ArgumentParser, what: str) -> None:
+    """--from and --to, inclusive, as YYYY-MM-DD; both optional (default: every date)."""
+    for flag, dest, end in (("--from", "date_from", "first"), ("--to", "date_to", "last")):
+        parser.add_argument(
+            flag,
+            dest=dest,
+            type=_date,
+            metavar="YYYY-MM-DD",
+            help=f"the {end} {what}, inclusive (default: the {end} there is)",
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="wa-reports",
@@ -294,64 +317,81 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     gen = sub.add_parser("generate", help="write synthetic landing data")
-    gen.add_argument("--landing-dir", help="default: $WA_LANDING_DIR or data/landing")
-    gen.add_argument("--start", type=_date, default="2022-11-21")
-    gen.add_argument("--days", type=_positive, default=7)
-    gen.add_argument("--messages-per-day", type=_positive, default=1000)
-    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--landing-dir", help=LANDING_HELP)
+    gen.add_argument(
+        "--start",
+        type=_date,
+        default="2022-11-21",
+        metavar="YYYY-MM-DD",
+        help="the first day of traffic (default: %(default)s)",
+    )
+    gen.add_argument(
+        "--days",
+        type=_positive,
+        default=7,
+        help="days of traffic, 1 or more (default: %(default)s)",
+    )
+    gen.add_argument(
+        "--messages-per-day",
+        type=_positive,
+        default=1000,
+        help="outgoing and incoming messages a day, 1 or more (default: %(default)s)",
+    )
+    gen.add_argument(
+        "--seed",
+        type=int,
+        default=42,
+        help="random seed: the same seed writes the same files (default: %(default)s)",
+    )
     gen.set_defaults(func=cmd_generate)
 
     run = sub.add_parser("run", help="load the landing data and build every report")
-    run.add_argument("--landing-dir", help="default: $WA_LANDING_DIR or data/landing")
-    run.add_argument("--warehouse", help="default: $WA_WAREHOUSE or data/warehouse.duckdb")
-    run.add_argument("--from", dest="date_from", type=_date, help="first dt partition")
-    run.add_argument("--to", dest="date_to", type=_date, help="last dt partition")
+    run.add_argument("--landing-dir", help=LANDING_HELP)
+    run.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    _date_range(run, "dt partition (landing folder dt=YYYY-MM-DD) to load")
     run.set_defaults(func=cmd_run)
 
     export = sub.add_parser(
         "export", help="write the reports as CSV files, from the checked serving copy"
     )
-    export.add_argument(
-        "--warehouse", help="its serving copy is $WA_SERVING_DIR or serving/ beside it"
-    )
-    export.add_argument("--out", required=True, help="folder for the CSV files")
-    export.add_argument("--from", dest="date_from", type=_date, help="first report date")
-    export.add_argument("--to", dest="date_to", type=_date, help="last report date")
-    export.add_argument("--waba", help="only this WABA ID")
+    export.add_argument("--warehouse", help=SERVED_HELP)
+    export.add_argument("--out", required=True, help="the folder for the CSV files (required)")
+    _date_range(export, "report date (UTC)")
+    export.add_argument("--waba", metavar="ID", help="only this WABA ID (default: every WABA)")
     export.set_defaults(func=cmd_export)
 
     check = sub.add_parser(
         "check",
         help="run every dbt test and data-quality check over all rows (exit 1 on a failure)",
     )
-    check.add_argument("--warehouse", help="default: $WA_WAREHOUSE or data/warehouse.duckdb")
-    check.add_argument(
-        "--landing-dir",
-        help="for the landing-path checks; default: $WA_LANDING_DIR or data/landing",
-    )
+    check.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    check.add_argument("--landing-dir", help=f"for the landing-path checks: {LANDING_HELP}")
     check.set_defaults(func=cmd_check)
 
     sql = sub.add_parser("sql", help="query the read-only serving copy of the marts")
     sql.add_argument("query", nargs="?", help="SQL to run; without it, an interactive prompt")
-    sql.add_argument("--analysis", help="run a saved query of analyses/ by name")
-    sql.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     sql.add_argument(
-        "--warehouse", help="its serving copy is $WA_SERVING_DIR or serving/ beside it"
+        "--analysis",
+        metavar="NAME",
+        help="run a saved query of analyses/, named without .sql (default: none)",
     )
+    sql.add_argument(
+        "--csv", action="store_true", help="print CSV instead of a table (default: a table)"
+    )
+    sql.add_argument("--warehouse", help=SERVED_HELP)
     sql.set_defaults(func=cmd_sql)
 
     report = sub.add_parser("report", help="write the stakeholder report (one HTML page)")
-    report.add_argument("--out", required=True, help="the HTML file to write")
-    report.add_argument("--from", dest="date_from", type=_date, help="first report date")
-    report.add_argument("--to", dest="date_to", type=_date, help="last report date")
-    report.add_argument(
-        "--warehouse", help="its serving copy is $WA_SERVING_DIR or serving/ beside it"
-    )
+    report.add_argument("--out", required=True, help="the HTML file to write (required)")
+    _date_range(report, "report date (UTC)")
+    report.add_argument("--warehouse", help=SERVED_HELP)
     report.set_defaults(func=cmd_report)
 
     docs = sub.add_parser("docs", help="generate the dbt docs site (static files)")
-    docs.add_argument("--warehouse", help="default: $WA_WAREHOUSE or data/warehouse.duckdb")
-    docs.add_argument("--out", default="data/docs", help="folder for the site")
+    docs.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    docs.add_argument(
+        "--out", default="data/docs", help="the folder for the site (default: %(default)s)"
+    )
     docs.set_defaults(func=cmd_docs)
     return parser
 

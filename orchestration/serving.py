@@ -443,7 +443,8 @@ def _remove_old_versions(serving_dir: Path, keep: str) -> None:
 
 def connect_read_only(serving_db: Path) -> duckdb.DuckDBPyConnection:
     """An in-memory connection with the serving copy attached read-only as `warehouse`,
-    the catalog name dbt compiles refs to; `use` makes plain `marts.tabular_report` work.
+    the catalog name dbt compiles refs to; `use` makes plain `marts.tabular_report` work,
+    and the search path `tabular_report` or `quarantine` alone.
 
     Then it is locked: no file can be read or written (`copy`, `read_csv`, `read_text`),
     no database attached (so the warehouse cannot be reached), no extension installed or
@@ -452,6 +453,9 @@ def connect_read_only(serving_db: Path) -> duckdb.DuckDBPyConnection:
     try:
         conn.execute(f"attach '{serving_db}' as warehouse (read_only)")
         conn.execute("use warehouse")
+        # `show tables` lists the reports and the loads' tables; either may be named
+        # without its schema.
+        conn.execute("set search_path = 'warehouse.marts,warehouse.raw,warehouse.main'")
         conn.execute("set enable_external_access = false")
         conn.execute("set autoload_known_extensions = false")
         conn.execute("set autoinstall_known_extensions = false")

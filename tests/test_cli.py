@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 import duckdb
 import pytest
 
@@ -73,3 +75,16 @@ def test_generate_then_run_loads_raw_tables_quarantine_and_ledger(tmp_path):
             " + (select count(*) from raw.quarantine where source != 'phone_numbers')"
         ).fetchone()[0]
         assert read == stored
+
+
+def test_every_option_says_what_it_takes_and_its_default():
+    from orchestration.cli import build_parser
+
+    parser = build_parser()
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    for name, command in commands.choices.items():
+        for action in command._actions:
+            if isinstance(action, argparse._HelpAction) or not action.option_strings:
+                continue
+            text = action.help or ""
+            assert "default" in text or "required" in text, (name, action.option_strings, text)

@@ -53,3 +53,11 @@ def test_raw_loads_are_daily_partitioned_and_feed_staging():
     assert api.partitions_def.get_partition_keys()[0] == "2022-01-01"
     children = {k.to_user_string() for k in graph.get(AssetKey(["raw", "api_logs"])).child_keys}
     assert "staging/stg_api_logs__request_recipients" in children
+
+
+def test_every_asset_is_grouped_by_its_layer():
+    # The UI's asset graph reads as the architecture: raw, reference, staging,
+    # intermediate, marts, serving.
+    graph = defs.resolve_asset_graph()
+    groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert {key: key.split("/")[0] for key in groups} == groups

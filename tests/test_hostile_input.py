@@ -511,3 +511,14 @@ def test_meta_payloads_load_as_meta_means_them(tmp_path):
     )
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         assert conn.execute("select count(*) from raw.quarantine").fetchone() == (0,)
+
+
+def test_sql_keeps_duckdb_s_hint_and_lists_the_tables(hostile):
+    warehouse = str(hostile["warehouse"])
+    typo = wa("sql", "select * from marts.summary_session", "--warehouse", warehouse)
+    assert typo.returncode == 2
+    assert 'Did you mean "summary_sessions"?' in _one_line(typo)
+    tables = wa("sql", "show tables", "--csv", "--warehouse", warehouse)
+    assert tables.returncode == 0, tables.stderr
+    names = {row[0] for row in csv.reader(io.StringIO(tables.stdout))}
+    assert {"tabular_report", "summary_messages", "quarantine", "load_ledger"} <= names

@@ -3,11 +3,12 @@
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from dagster import AssetExecutionContext, AssetMaterialization, Failure, Output
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration import warehouse
 from orchestration.dbt_manifest import ensure_manifest
@@ -40,7 +41,21 @@ def with_row_counts(events: list, manifest: dict, warehouse_path: Path) -> Itera
             yield event
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, pool=WAREHOUSE_POOL)
+class LayerGroups(DagsterDbtTranslator):
+    """Each dbt asset in the group of its layer, its schema: `reference` (seeds),
+    `staging`, `intermediate`, `marts` (the raw loads are `raw`, the serving copy
+    `serving`), so the UI's asset graph reads as the architecture does."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return dbt_resource_props.get("schema") or super().get_group_name(dbt_resource_props)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    pool=WAREHOUSE_POOL,
+    dagster_dbt_translator=LayerGroups(),
+)
 def warehouse_dbt_assets(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ):
