@@ -284,7 +284,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     _, serving_db = _existing_serving_copy(args)
     with _serving_connection(serving_db):
         pass  # a copy that cannot be opened is one line, before any chart is drawn
-    charts = build_report(serving_db, Path(args.out), args.date_from, args.date_to)
+    charts = build_report(serving_db, Path(args.out), args.date_from, args.date_to, args.waba)
     print(f"report: {Path(args.out).resolve()} ({len(charts)} charts; opens from disk)")
     return EXIT_OK
 
@@ -384,6 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="write the stakeholder report (one HTML page)")
     report.add_argument("--out", required=True, help="the HTML file to write (required)")
     _date_range(report, "report date (UTC)")
+    report.add_argument("--waba", metavar="ID", help="only this WABA ID (default: every WABA)")
     report.add_argument("--warehouse", help=SERVED_HELP)
     report.set_defaults(func=cmd_report)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from orchestration.export import report_date
 from orchestration.serving import connect_read_only
 from orchestration.warehouse import date_range_filter
 
@@ -36,9 +37,32 @@ class Chart:
     figure: go.Figure
 
 
-def _where(date_column: str, date_from: str | None, date_to: str | None) -> tuple[str, list]:
+def _where(
+    date_column: str, date_from: str | None, date_to: str | None, waba_id: str | None = None
+) -> tuple[str, list]:
     conditions, params = date_range_filter(date_column, date_from, date_to)
+    if waba_id:
+        conditions.append("waba_id = ?")
+        params.append(waba_id)
     return (" where " + " and ".join(conditions)) if conditions else "", params
+
+
+def _period(conn, where: str, params: list, date_from: str | None, date_to: str | None) -> str:
+    """The dates the page covers: those of the data (messages or sessions) within the
+    range asked for."""
+    first, last = conn.execute(
+        f"""
+        select min(report_date), max(report_date) from (
+            select report_date from marts.summary_messages {where}
+            union all
+            select report_date from marts.summary_sessions {where}
+        )""",
+        params * 2,
+    ).fetchone()
+    if first is None:
+        asked = f"{date_from or 'the first day'} to {date_to or 'the last day'}"
+        return f"no data from {asked}"
+    return f"{report_date(first)} to {report_date(last)}"
 
 
 def _layout(figure: go.Figure, title: str, **extra) -> go.Figure:
@@ -210,16 +234,21 @@ def _tiles(conn, where: str, params: list) -> list[tuple[str, str]]:
         ("delivered / sent", rate),
         ("messages received", f"{received:,}"),
         ("sessions", f"{sessions:,}"),
-        ("amount (USD)", f"{Decimal(amount).normalize():f}"),
+        ("amount charged (USD)", f"${Decimal(amount).normalize():f}"),
     ]
 
 
 def build_report(
-    serving_db: Path, out: Path, date_from: str | None = None, date_to: str | None = None
+    serving_db: Path,
+    out: Path,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    waba_id: str | None = None,
 ) -> list[str]:
-    """Write the page; return the ids of the chart divs it holds."""
-    where, params = _where("report_date", date_from, date_to)
+    """Write the page (every WABA, or one); return the ids of the chart divs it holds."""
+    where, params = _where("report_date", date_from, date_to, waba_id)
     with connect_read_only(serving_db) as conn:
+        period = _period(conn, where, params, date_from, date_to)
         charts = [
             builder(conn, where, params)
             for builder in (
@@ -231,7 +260,7 @@ def build_report(
             )
         ]
         tiles = _tiles(conn, where, params)
-    period = f"{date_from or 'first day'} to {date_to or 'last day'}"
+    scope = f"WABA {waba_id}" if waba_id else "every WABA"
     tile_html = "".join(
         f'<div class="tile"><div class="value">{html.escape(v)}</div>'
         f'<div class="label">{html.escape(k)}</div></div>'
@@ -252,7 +281,7 @@ def build_report(
     out.write_text(
         f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<title>WhatsApp reports: {html.escape(period)}</title>
+<title>WhatsApp reports, {html.escape(scope)}: {html.escape(period)}</title>
 <script>{get_plotlyjs()}</script>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1200px; color: #222; }}
@@ -264,7 +293,9 @@ section {{ margin-bottom: 2rem; }}
 </style></head>
 <body>
 <h1>WhatsApp Business reports</h1>
-<p>Period: {html.escape(period)} (UTC dates). Source: the serving copy of the marts.</p>
+<p>Period: {html.escape(period)} (UTC dates). WABA: {html.escape(scope)}. Amounts in US
+dollars (USD), as the Sessions report charges them. Source: the serving copy of the
+marts.</p>
 <div class="tiles">{tile_html}</div>
 {chart_html}
 </body></html>

@@ -68,8 +68,34 @@ def test_the_stakeholder_report_draws_every_chart(e2e_run, tmp_path):
         assert re.search(r'class="trace (bars|scatter)', section), f"{chart} drew no trace"
     # The tiles are computed from the hand-made data: 17 outgoing, 7 incoming, 9 sessions.
     assert ">17<" in dom and ">7<" in dom and ">9<" in dom
-    assert ">0.0519<" in dom  # 0.0099 + 0.042 USD, exact
+    assert ">$0.0519<" in dom  # 0.0099 + 0.042 USD, exact, with its currency
+    # The period is the data's: the hand-made landing's first and last message dates.
+    assert "Period: Nov 25, 2022 to Jun 15, 2023 (UTC dates). WABA: every WABA." in dom
     screenshot(page.as_uri(), ARTIFACTS / "stakeholder_report.png", height=2600)
+
+
+def test_the_stakeholder_report_of_one_waba_counts_only_its_rows(e2e_run, tmp_path):
+    page = tmp_path / "report.html"
+    made = wa(
+        "report", "--warehouse", str(e2e_run["warehouse"]), "--out", str(page),
+        "--waba", "107485930291844", "--from", "2022-11-26",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    text = page.read_text()
+    # By hand (tests/e2e_landing.py): from Nov 26 on, WABA W2 has one template sent and
+    # delivered on Jun 15, nothing received, and two sessions: a free one opened on
+    # Nov 26 and a utility one on Jun 15 at 0.042 USD.
+    flat = " ".join(text.split())
+    assert "Period: Nov 26, 2022 to Jun 15, 2023 (UTC dates). WABA: WABA 107485930291844." in flat
+    pattern = r'<div class="value">([^<]*)</div><div class="label">([^<]*)<'
+    tiles = {label: value for value, label in re.findall(pattern, text)}
+    assert tiles == {
+        "messages created": "1",
+        "delivered / sent": "100.0%",
+        "messages received": "0",
+        "sessions": "2",
+        "amount charged (USD)": "$0.042",
+    }
 
 
 def undescribed_columns(manifest: dict, columns: dict[tuple[str, str], list[str]]) -> list[str]:
