@@ -11,7 +11,7 @@ export WA_WAREHOUSE ?= data/warehouse.duckdb
 DEMO_DAYS ?= 7
 DEMO_MESSAGES_PER_DAY ?= 2000
 
-.PHONY: install install-spark browser demo test test-duckdb test-spark lint dev bench clean
+.PHONY: install install-spark browser demo test test-fast test-duckdb test-spark lint dev bench clean
 
 # --compile-bytecode: machines here set PYTHONDONTWRITEBYTECODE=1, so without .pyc files
 # every process (each `wa-reports` call, each test worker) recompiled Dagster and Great
@@ -43,6 +43,11 @@ demo: install
 	$(BIN)/wa-reports docs --out data/docs
 	$(BIN)/wa-reports report --out data/report.html
 	@$(BIN)/python -m orchestration.demo_summary
+
+# The tests that build no warehouse from landing data (validation, partitions and
+# schedules, the asset graph, CLI usage, sample data, dbt unit tests): under a minute.
+test-fast: install
+	$(BIN)/pytest -n 2 --dist load -m fast
 
 # Every test: the whole suite on DuckDB, then the end-to-end reports on Spark.
 test: test-duckdb test-spark

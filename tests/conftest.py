@@ -60,6 +60,9 @@ def restored_environment(monkeypatch):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "spark: runs only on the Spark engine (make test-spark)")
+    config.addinivalue_line(
+        "markers", "fast: builds no warehouse from landing data (make test-fast, under a minute)"
+    )
 
 
 # Files in the order their tests start: the costliest first (on two workers, each test
@@ -74,7 +77,6 @@ COSTLIEST_FILES = (
     "test_free_tier.py",
     "test_touched_rows.py",
     "test_compaction.py",
-    "test_dbt_unit_tests.py",
     "test_pool.py",
     "test_serving.py",
     "test_key_floors.py",

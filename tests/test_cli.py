@@ -19,6 +19,7 @@ from tests.conftest import wa
         (["run", "--from", "2022-13-01"], "not a date"),
     ],
 )
+@pytest.mark.fast
 def test_bad_usage_exits_2_with_one_line_that_says_what_to_do(args, message):
     completed = wa(*args)
     assert completed.returncode == 2
@@ -27,6 +28,7 @@ def test_bad_usage_exits_2_with_one_line_that_says_what_to_do(args, message):
     assert message in lines[0]
 
 
+@pytest.mark.fast
 def test_run_on_an_empty_landing_dir_says_what_to_do(tmp_path):
     (tmp_path / "landing").mkdir()
     completed = wa(
@@ -77,6 +79,7 @@ def test_generate_then_run_loads_raw_tables_quarantine_and_ledger(tmp_path):
         assert read == stored
 
 
+@pytest.mark.fast
 def test_every_option_says_what_it_takes_and_its_default():
     from orchestration.cli import build_parser
 

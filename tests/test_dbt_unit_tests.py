@@ -1,14 +1,20 @@
 """dbt's unit tests (models/**/_*unit_tests.yml): hand-written rows for every dedupe,
-CASE and precedence rule. Runs them against the warehouse of the end-to-end run, whose
-relations give the unit tests their column types."""
+CASE and precedence rule. They run against a warehouse whose relations are built empty
+(the raw tables, then every seed and model over them), which gives the unit tests their
+column types without any landing data: part of `make test-fast`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+import pytest
 import yaml
 
+from orchestration.warehouse import ensure_raw_schema
 from tests.conftest import dbt_on
+
+pytestmark = pytest.mark.fast
 
 MODELS = Path(__file__).parent.parent / "models"
 
@@ -22,11 +28,13 @@ def defined_unit_tests() -> set[str]:
     }
 
 
-def test_every_dbt_unit_test_passes(e2e_run, tmp_path):
-    # Its own target folder: other tests may run dbt meanwhile.
-    stdout = dbt_on(
-        e2e_run["warehouse"], "test", "--select", "test_type:unit", target=tmp_path / "target"
-    )
+def test_every_dbt_unit_test_passes(tmp_path):
+    warehouse = tmp_path / "empty.duckdb"
+    with duckdb.connect(str(warehouse)) as conn:
+        ensure_raw_schema(conn)
+    target = tmp_path / "target"  # its own: other tests may run dbt meanwhile
+    dbt_on(warehouse, "build", "--exclude-resource-type", "unit_test", "test", target=target)
+    stdout = dbt_on(warehouse, "test", "--select", "test_type:unit", target=target)
     # Unit tests are named `model::test`; the run's other nodes (hooks) are not counted.
     passed = {
         word

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from orchestration.definitions import defs
+
+pytestmark = pytest.mark.fast  # no warehouse built from landing data
 
 # A snapshot of the asset keys: a change to the graph shows up here in review.
 EXPECTED_ASSET_KEYS = {

@@ -345,6 +345,7 @@ def test_a_concurrent_run_is_told_to_wait(hostile):
         ("WA_ENGINE", "oracle", "WA_ENGINE='oracle' is not one of duckdb, spark"),
     ],
 )
+@pytest.mark.fast
 def test_a_bad_setting_is_one_line(tmp_path, variable, value, message):
     env = {k: v for k, v in os.environ.items() if not k.startswith("WA_")}
     env[variable] = value

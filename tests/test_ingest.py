@@ -15,6 +15,8 @@ from orchestration.ingest.load import load_log_partition, load_log_partitions, l
 from orchestration.ingest.sinks import DuckDBSink, ParquetSink
 from tests.landing_builders import api_line, replaced, status, webhook_line, without, write_lines
 
+pytestmark = pytest.mark.fast  # no warehouse built from landing data
+
 DT = "2022-11-25"
 
 

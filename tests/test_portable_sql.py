@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.fast  # no warehouse built from landing data
+
 ROOT = Path(__file__).resolve().parent.parent
 SCANNED = ("models", "tests/dbt", "analyses")
 

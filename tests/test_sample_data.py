@@ -15,6 +15,8 @@ import pytest
 from orchestration.ingest.validate import Invalid, validate_api_line, validate_webhook_line
 from orchestration.sample_data import generate
 
+pytestmark = pytest.mark.fast  # no warehouse built from landing data
+
 START = date(2022, 11, 21)
 
 

@@ -23,6 +23,8 @@ from orchestration.schedules import (
 )
 from tests.landing_builders import api_line, write_lines
 
+pytestmark = pytest.mark.fast  # no warehouse built from landing data
+
 
 def test_the_schedule_runs_after_midnight_utc_for_yesterday():
     assert daily_schedule.cron_schedule == "0 1 * * *"
