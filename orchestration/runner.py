@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -159,11 +161,27 @@ def check_summary(checks: list[CheckLine]) -> list[str]:
 
 
 @contextlib.contextmanager
-def _to_log(log):
+def _to_log(log, echo: Callable[[str], None]):
     """Dagster's and dbt's own output (stack traces included) go to the run's log file;
-    the lines printed by `echo` summarise it."""
-    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-        yield
+    the lines printed by `echo` summarise it. Meanwhile the dbt asset's progress (a line
+    per model as dbt finishes it, logger `whatsapp_reports.dbt_progress`) goes to `echo`
+    as it happens, on the terminal the run started from."""
+    terminal = sys.stdout
+
+    class Progress(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            with contextlib.redirect_stdout(terminal):
+                echo(record.getMessage())
+
+    logger = logging.getLogger("whatsapp_reports.dbt_progress")
+    handler = Progress()
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            yield
+    finally:
+        logger.removeHandler(handler)
 
 
 def run_pipeline(
@@ -206,7 +224,7 @@ def run_pipeline(
     )
     if partitions:
         echo(f"loading {len(partitions)} partitions {partitions[0]} .. {partitions[-1]}")
-        with log_path.open("w") as log, _to_log(log):
+        with log_path.open("w") as log, _to_log(log, echo):
             result = materialize(
                 [api_logs, webhook_logs, *raw_checks],
                 resources=resources,
@@ -219,7 +237,7 @@ def run_pipeline(
     if outcome.ok:
         echo("building the dbt models and running their tests")
         # dbt's own log goes to a file; the lines printed here summarise it.
-        with log_path.open("a") as log, _to_log(log):
+        with log_path.open("a") as log, _to_log(log, echo):
             result = materialize(
                 [phone_numbers, warehouse_dbt_assets, *model_checks, serving_marts],
                 resources=resources,

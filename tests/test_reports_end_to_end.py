@@ -22,6 +22,13 @@ def test_the_run_and_the_export_succeed(built):
     run = built["run"]
     assert run.returncode == 0, run.stdout + run.stderr
     assert "marts/summary_sessions" in run.stdout
+    # The dbt phase shows each model as dbt finishes it, before the run's summary.
+    lines = run.stdout.splitlines()
+    progress = [n for n, line in enumerate(lines) if line.strip().startswith("dbt built ")]
+    summary = next(n for n, line in enumerate(lines) if line.startswith("checks: "))
+    assert any("dbt built fct_messages (" in lines[n] for n in progress)
+    assert any("dbt built summary_sessions (" in lines[n] for n in progress)
+    assert max(progress) < summary
     assert built["export"].returncode == 0, built["export"].stderr
 
 

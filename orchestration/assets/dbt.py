@@ -1,5 +1,6 @@
 """The dbt models, seeds and tests as Dagster assets and asset checks."""
 
+import logging
 import os
 import shutil
 import time
@@ -16,6 +17,9 @@ from orchestration.partitions import dbt_partition_env
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource, dbt_project
 
 ensure_manifest(dbt_project)
+# One line per model or seed as dbt finishes it, for whoever listens (`wa-reports run`
+# prints them: orchestration/runner.py); Dagster's own log has the full events.
+progress = logging.getLogger("whatsapp_reports.dbt_progress")
 PARTIAL_PARSE = "partial_parse.msgpack"
 # Invocation folders kept beside the newest: enough to read the last runs' compiled SQL
 # and dbt.log. Any folder is kept while it is younger than an hour (a run may be using it).
@@ -68,7 +72,13 @@ def warehouse_dbt_assets(
             context=context,
             raise_on_error=False,
         )
-        events = list(invocation.stream())
+        events = []
+        started = time.monotonic()
+        for event in invocation.stream():
+            events.append(event)
+            if isinstance(event, Output | AssetMaterialization) and "unique_id" in event.metadata:
+                model = event.metadata["unique_id"].text.split(".")[-1]
+                progress.info(f"  dbt built {model} ({time.monotonic() - started:.0f}s)")
     keep_partial_parse(invocation.target_path)
     prune_invocation_folders(invocation.target_path)
     warehouse.refresh_catalog()  # on Spark, DuckDB views over the tables just written
