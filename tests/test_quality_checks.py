@@ -1,16 +1,18 @@
-"""The Great Expectations checks: each passes on clean data and fails on data broken on
-purpose; all of them, and the dbt tests, are asset checks in the Dagster definitions."""
+"""The data-quality checks: each Great Expectations check passes on clean data and fails
+on data broken on purpose, and so does each dbt test of a mart rule (R13, R24); all of
+them are asset checks in the Dagster definitions."""
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import duckdb
 import pytest
 
-from orchestration.quality.checks import MODEL_CHECKS, RAW_CHECKS, CheckScope
+from orchestration.quality.checks import MODEL_CHECKS, RAW_CHECKS, REGISTRY_CHECKS, CheckScope
 
-CHECKS = {(c.asset, c.name): c for c in RAW_CHECKS + MODEL_CHECKS}
+CHECKS = {(c.asset, c.name): c for c in RAW_CHECKS + REGISTRY_CHECKS + MODEL_CHECKS}
 
 
 def evaluate(warehouse, asset: str, name: str, threshold: float = 0.01, window=None):
@@ -50,70 +52,52 @@ def test_every_error_check_passes_on_clean_data_and_warnings_count_what_they_saw
         assert evaluate(warehouse, source, "quarantine_rate_under_threshold", 0.1).passed
 
 
-def test_a_duplicated_status_counted_twice_breaks_r13(broken):
+def dbt_test_failures(warehouse, name: str, target) -> int:
+    """Run one dbt test on `warehouse` over every row (`dbt test` reads them all); return
+    its failing rows (0: it passed)."""
+    import json
+
+    from orchestration.dbt_invocation import run_dbt
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WA_")}
+    env.update(WA_WAREHOUSE=str(warehouse), WA_ENGINE="duckdb")
+    completed = run_dbt("test", "--select", name, target=target, capture=True, env=env)
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    (result,) = [r for r in results if r["unique_id"].startswith(f"test.whatsapp_reports.{name}")]
+    assert result["status"] in ("pass", "fail"), completed.stdout[-3000:]
+    return result["failures"] or 0
+
+
+def test_a_duplicated_status_counted_twice_breaks_r13(broken, tmp_path):
     warehouse = broken(
         "update marts.summary_messages set delivered = delivered + 1, read = read + 1 "
         "where country = 'Canada' and message_type = 'Template message'"
     )
-    outcome = evaluate(warehouse, "marts/summary_messages", "r13_identities_hold")
-    assert not outcome.passed
-    assert outcome.samples == ["2022-11-25/105954558954427/918049276070/Canada/Template message"]
-    totals = evaluate(warehouse, "marts/summary_messages", "totals_equal_tabular_counts")
-    assert not totals.passed and totals.failing_count == 1
+    # The Canada template row of Nov 25 (1 created, sent, delivered) now has 2 delivered
+    # for 1 sent, and its totals no longer match its one tabular row.
+    for name in (
+        "assert_summary_messages_identities_hold_on_every_row",
+        "assert_summary_messages_totals_equal_tabular_counts",
+    ):
+        assert dbt_test_failures(warehouse, name, tmp_path / name) == 1, name
 
 
-def test_a_run_with_a_window_judges_the_summary_dates_changed_since_the_last_publication(
-    broken,
-):
-    """The summary checks of a scheduled or backfill run read the dates dbt changed that
-    the serving copy has not taken in; a check run by hand (no window) reads every date."""
-    summary = "marts/summary_messages"
-    checks = ("r13_identities_hold", "totals_equal_tabular_counts")
-    window = ("2022-11-26", "2022-11-26")
-
-    def verdicts(warehouse, window):
-        return [evaluate(warehouse, summary, name, window=window).passed for name in checks]
-
-    # The e2e run published everything: no date waits. One date's rows break R13.
-    warehouse = broken(
-        "update marts.summary_messages set delivered = delivered + 1, read = read + 1 "
-        "where country = 'Canada' and message_type = 'Template message'"
-        " and report_date = date '2022-11-25'"
-    )
-    assert verdicts(warehouse, window) == [True, True]  # nothing changed since
-    assert verdicts(warehouse, None) == [False, False]
-    # Another date rebuilt by dbt and not yet published: still not the broken one.
-    broken("insert into staging.unpublished_keys values ('summary_messages', '2022-11-24')")
-    assert verdicts(warehouse, window) == [True, True]
-    # The broken date rebuilt and not yet published (a run whose checks failed left it).
-    broken("insert into staging.unpublished_keys values ('summary_messages', '2022-11-25')")
-    assert verdicts(warehouse, window) == [False, False]
-    broken("delete from staging.unpublished_keys")
-    # A date of changed fact rows the summary has not taken in yet.
-    broken("insert into staging.unsummarized_dates values ('fct_messages', '2022-11-25')")
-    assert verdicts(warehouse, window) == [False, False]
-    broken("delete from staging.unsummarized_dates")
-    # The summary built whole: every date.
-    broken("insert into staging.unpublished_keys values ('summary_messages', null)")
-    assert verdicts(warehouse, window) == [False, False]
-
-
-def test_a_free_tier_row_with_an_amount_fails(broken):
+def test_a_free_tier_row_with_an_amount_fails(broken, tmp_path):
     warehouse = broken(
         "update marts.summary_sessions set amount_usd = 0.05 "
         "where is_free_tier and session_type = 'User-initiated'"
     )
-    outcome = evaluate(warehouse, "marts/summary_sessions", "free_and_referral_rows_cost_nothing")
-    assert (outcome.passed, outcome.failing_count) == (False, 1)
-    assert "User-initiated" in outcome.samples[0]
+    name = "assert_free_and_referral_sessions_cost_nothing"
+    assert dbt_test_failures(warehouse, name, tmp_path) == 1
 
 
-def test_free_tier_sessions_that_miss_the_limit_fail(broken):
+def test_free_tier_sessions_that_miss_the_limit_fail(broken, tmp_path):
     warehouse = broken(
         "update marts.summary_sessions set is_free_tier = false where session_type = 'Service'"
     )
-    outcome = evaluate(warehouse, "marts/summary_sessions", "free_tier_sessions_match_limit")
-    assert (outcome.passed, outcome.samples) == (False, ["105954558954427/2023-06-01"])
+    # June 2023 of WABA W1: its one service conversation is eligible and no longer free.
+    name = "assert_free_tier_sessions_match_the_limit_per_waba_month"
+    assert dbt_test_failures(warehouse, name, tmp_path) == 1
 
 
 def test_a_ledger_that_does_not_add_up_fails(broken):

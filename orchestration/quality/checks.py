@@ -1,4 +1,7 @@
-"""The warehouse's data-quality checks, each a query and a Great Expectations suite.
+"""The warehouse's data-quality checks that dbt does not state best, each a query and a
+Great Expectations suite: the raw loads (required fields, quarantine rate, ledger,
+damaged files, stray landing paths), the registry, and the R30 counts. The marts' rules
+are dbt tests beside the models: each rule has one home.
 
 Every check reads a small frame (one row per partition, file, group or key) and states
 the rule as expectations over it, so a failure names the partitions, files or report
@@ -9,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -17,10 +19,8 @@ import great_expectations.expectations as gxe
 
 from orchestration import landing
 from orchestration.quality.expectations import Outcome, validate
-from orchestration.warehouse import on_dates
 
 KNOWN_STATUSES = ("sent", "delivered", "read", "failed", "deleted", "played", "warning")
-REPORT_GRAIN = ["report_date", "waba_id", "wa_phone_number", "country", "message_type"]
 
 
 @dataclass(frozen=True)
@@ -41,37 +41,6 @@ class CheckScope:
         return f"dt between date '{self.window[0]}' and date '{self.window[1]}'"
 
 
-def dates_to_judge(conn: duckdb.DuckDBPyConnection, scope: CheckScope) -> list[date] | None:
-    """The report dates the summary checks judge (None: every date). In a run with a
-    partition window, the dates whose summary rows or fact rows changed since the serving
-    copy last took the marts in: the dates dbt rebuilt in summary_messages
-    (`staging.unpublished_keys`, cleared only by a publication, so a run whose checks
-    failed leaves its dates for the next one) and the dates fct_messages changed that the
-    summary has not taken in yet (`staging.unsummarized_dates`). Every date without a
-    window (a check run by hand), where either model was built whole (a NULL key or
-    date), or where dbt keeps no such state (a warehouse built on Spark). The other dates
-    were judged before they were published and have not changed since."""
-    if scope.window is None:
-        return None
-    (state_tables,) = conn.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'staging'"
-        " and table_name in ('unpublished_keys', 'unsummarized_dates')"
-    ).fetchone()
-    if state_tables < 2:
-        return None
-    built_whole, dates = conn.execute("""
-        with changed as (
-            select try_cast(key_value as date) as day, key_value is null as whole
-            from staging.unpublished_keys where model = 'summary_messages'
-            union all
-            select date_value, date_value is null from staging.unsummarized_dates
-            where model = 'fct_messages'
-        )
-        select bool_or(whole), list(distinct day order by day) filter (where not whole)
-        from changed""").fetchone()
-    return None if built_whole else (dates or [])
-
-
 @dataclass(frozen=True)
 class Check:
     name: str
@@ -83,13 +52,6 @@ class Check:
 
 def _pairs_equal(pairs: list[tuple[str, str]]) -> list:
     return [gxe.ExpectColumnPairValuesToBeEqual(column_A=a, column_B=b) for a, b in pairs]
-
-
-def _at_least(pairs: list[tuple[str, str]]) -> list:
-    return [
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A=a, column_B=b, or_equal=True)
-        for a, b in pairs
-    ]
 
 
 def _zero(columns: list[str]) -> list:
@@ -304,143 +266,6 @@ def numbers_missing_from_registry(conn: duckdb.DuckDBPyConnection, _: CheckScope
     )
 
 
-# -- marts -----------------------------------------------------------------------------
-def summary_messages_identities(conn: duckdb.DuckDBPyConnection, scope: CheckScope) -> Outcome:
-    dates = dates_to_judge(conn, scope)
-    facts, summary = on_dates("report_date", dates), on_dates("s.report_date", dates)
-    frame = conn.execute(f"""
-        with rejected as (
-            select report_date, waba_id, business_number as wa_phone_number,
-                country_name as country, message_type,
-                count(*) filter (where not is_accepted) as rejected
-            from marts.fct_messages where not is_incoming and {facts} group by all
-        )
-        select cast(s.report_date as varchar) as report_date, s.waba_id, s.wa_phone_number,
-            s.country, s.message_type, s.created, s.failed, s.sent, s.delivered, s.read,
-            s.sent + coalesce(r.rejected, 0) as sent_plus_rejected,
-            s.delivered + s.failed as delivered_plus_failed
-        from marts.summary_messages as s
-        left join rejected as r
-            using (report_date, waba_id, wa_phone_number, country, message_type)
-        where s.message_type <> 'Incoming session message' and {summary}""").df()
-    return validate(
-        "summary_messages_identities",
-        frame,
-        _pairs_equal([("created", "sent_plus_rejected")])
-        + _at_least(
-            [
-                ("created", "failed"),
-                ("sent", "delivered"),
-                ("delivered", "read"),
-                ("created", "delivered_plus_failed"),
-            ]
-        ),
-        REPORT_GRAIN,
-    )
-
-
-def summary_messages_match_tabular(conn: duckdb.DuckDBPyConnection, scope: CheckScope) -> Outcome:
-    dates = dates_to_judge(conn, scope)
-    summary_dates, report_dates = on_dates("report_date", dates), on_dates("created_at", dates)
-    frame = conn.execute(f"""
-        with summary as (
-            select report_date, waba_id, wa_phone_number, country, message_type,
-                sum(coalesce(created, 0)) as created, sum(coalesce(failed, 0)) as failed,
-                sum(coalesce(sent, 0)) as sent, sum(coalesce(delivered, 0)) as delivered,
-                sum(coalesce(read, 0)) as read, sum(coalesce(received, 0)) as received
-            from marts.summary_messages where {summary_dates} group by all
-        ), tabular as (
-            select cast(created_at as date) as report_date, waba_id,
-                case when is_incoming then to_number else from_number end as wa_phone_number,
-                country,
-                case when is_incoming then 'Incoming session message'
-                     when format = 'template' then 'Template message'
-                     else 'Outgoing session message' end as message_type,
-                count(*) filter (where not is_incoming) as t_created,
-                count(*) filter (where failed_at is not null) as t_failed,
-                count(*) filter (where status in ('read', 'delivered', 'failed', 'sent'))
-                    as t_sent,
-                count(*) filter (where status in ('read', 'delivered')) as t_delivered,
-                count(*) filter (where status = 'read') as t_read,
-                count(*) filter (where is_incoming) as t_received
-            from marts.tabular_report where {report_dates} group by all
-        )
-        select cast(coalesce(s.report_date, t.report_date) as varchar) as report_date,
-            coalesce(s.waba_id, t.waba_id) as waba_id,
-            coalesce(s.wa_phone_number, t.wa_phone_number) as wa_phone_number,
-            coalesce(s.country, t.country) as country,
-            coalesce(s.message_type, t.message_type) as message_type,
-            coalesce(s.created, 0) as created, coalesce(t.t_created, 0) as t_created,
-            coalesce(s.failed, 0) as failed, coalesce(t.t_failed, 0) as t_failed,
-            coalesce(s.sent, 0) as sent, coalesce(t.t_sent, 0) as t_sent,
-            coalesce(s.delivered, 0) as delivered, coalesce(t.t_delivered, 0) as t_delivered,
-            coalesce(s.read, 0) as read, coalesce(t.t_read, 0) as t_read,
-            coalesce(s.received, 0) as received, coalesce(t.t_received, 0) as t_received
-        from summary as s
-        full outer join tabular as t
-            using (report_date, waba_id, wa_phone_number, country, message_type)""").df()
-    counts = ["created", "failed", "sent", "delivered", "read", "received"]
-    return validate(
-        "summary_messages_match_tabular",
-        frame,
-        _pairs_equal([(c, f"t_{c}") for c in counts]),
-        REPORT_GRAIN,
-    )
-
-
-def free_tier_limits(conn: duckdb.DuckDBPyConnection, _: CheckScope) -> Outcome:
-    frame = conn.execute("""
-        with summary as (
-            select waba_id, cast(date_trunc('month', report_date) as date) as opened_month,
-                sum(number_of_sessions) filter (where is_free_tier) as free_sessions
-            from marts.summary_sessions group by all
-        ), eligible as (
-            select waba_id, opened_month,
-                count(*) filter (where is_free_tier_eligible) as eligible_conversations,
-                max(free_tier_monthly_limit) as monthly_limit
-            from marts.fct_conversations where is_opened group by all
-        )
-        select eligible.waba_id, cast(eligible.opened_month as varchar) as opened_month,
-            coalesce(summary.free_sessions, 0) as free_sessions,
-            least(eligible.eligible_conversations, coalesce(eligible.monthly_limit, 0))
-                as expected_free_sessions
-        from eligible left join summary using (waba_id, opened_month)""").df()
-    return validate(
-        "free_tier_limits",
-        frame,
-        _pairs_equal([("free_sessions", "expected_free_sessions")]),
-        ["waba_id", "opened_month"],
-    )
-
-
-def free_rows_cost_nothing(conn: duckdb.DuckDBPyConnection, _: CheckScope) -> Outcome:
-    frame = conn.execute("""
-        select cast(report_date as varchar) as report_date, waba_id, wa_phone_number, country,
-            session_type, is_free_tier, amount_usd::double as amount_usd
-        from marts.summary_sessions
-        where is_free_tier or session_type = 'Referral'""").df()
-    return validate(
-        "free_rows_cost_nothing",
-        frame,
-        _zero(["amount_usd"]),
-        ["report_date", "waba_id", "wa_phone_number", "country", "session_type"],
-    )
-
-
-def chargeable_conversations_have_a_rate(conn: duckdb.DuckDBPyConnection, _: CheckScope) -> Outcome:
-    frame = conn.execute("""
-        select conversation_id, origin_type, pricing_market, amount_usd::double as amount_usd
-        from marts.fct_conversations
-        -- Only the rows that could fail: the frame stays small as history grows.
-        where is_chargeable and amount_usd is null""").df()
-    return validate(
-        "chargeable_have_rate",
-        frame,
-        [gxe.ExpectColumnValuesToNotBeNull(column="amount_usd")],
-        ["conversation_id", "pricing_market", "origin_type"],
-    )
-
-
 RAW_CHECKS = [
     check
     for source in ("api_logs", "webhook_logs")
@@ -526,40 +351,7 @@ MODEL_CHECKS = [
         "R30: business numbers seen in the logs but missing from the registry",
         numbers_missing_from_registry,
     ),
-    Check(
-        "r13_identities_hold",
-        "marts/summary_messages",
-        "ERROR",
-        "R13: CREATED = SENT + rejected, FAILED <= CREATED, READ <= DELIVERED <= SENT, "
-        "DELIVERED + FAILED <= CREATED",
-        summary_messages_identities,
-    ),
-    Check(
-        "totals_equal_tabular_counts",
-        "marts/summary_messages",
-        "ERROR",
-        "R13: the summary's totals equal the tabular report's counts",
-        summary_messages_match_tabular,
-    ),
-    Check(
-        "free_tier_sessions_match_limit",
-        "marts/summary_sessions",
-        "ERROR",
-        "R24: per WABA and month, FREE TIER sessions = min(limit, eligible opened)",
-        free_tier_limits,
-    ),
-    Check(
-        "free_and_referral_rows_cost_nothing",
-        "marts/summary_sessions",
-        "ERROR",
-        "R24: FREE TIER rows and referral rows have AMOUNT 0",
-        free_rows_cost_nothing,
-    ),
-    Check(
-        "chargeable_conversations_have_a_rate",
-        "marts/fct_conversations",
-        "ERROR",
-        "R22: a chargeable conversation without a rate is never a silent 0",
-        chargeable_conversations_have_a_rate,
-    ),
 ]
+# The marts' rules (R13's identities and totals, R22's rates, R24's free tier and
+# amounts) are dbt tests beside the models (tests/dbt/, models/marts/_marts__models.yml),
+# which reach Dagster as asset checks too: each rule has one home.
