@@ -69,8 +69,8 @@ country_names as (
 matched_numbers as (
     select
         user_numbers.user_number,
-        coalesce(longest_matches.country_code, 'ZZ') as country_code,
-        coalesce(longest_matches.country_name, 'Unknown') as country_name
+        longest_matches.country_code,
+        longest_matches.country_name
     from user_numbers
     left join longest_matches
         on
@@ -85,17 +85,24 @@ matched_numbers as (
 profiled_users as (
     select
         business_scoped_users.user_number,
-        coalesce(country_names.country_code, 'ZZ') as country_code,
-        coalesce(country_names.country_name, 'Unknown') as country_name
+        country_names.country_code,
+        country_names.country_name
     from business_scoped_users
     left join country_names
         on business_scoped_users.profile_country_code = country_names.country_code
 ),
 
 final as (
-    select * from matched_numbers
-    union all
-    select * from profiled_users
+    -- R14: a user whose number or profile names no country is `Unknown` (code ZZ).
+    select
+        user_number,
+        coalesce(country_code, 'ZZ') as country_code,
+        coalesce(country_name, 'Unknown') as country_name
+    from (
+        select * from matched_numbers
+        union all
+        select * from profiled_users
+    ) as located_users
 )
 
 select * from final
