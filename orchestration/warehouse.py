@@ -60,11 +60,13 @@ create table if not exists raw.load_ledger (
     lines_quarantined integer not null,
     lines_blank integer not null default 0,
     read_error varchar,
+    rules_version integer,
     loaded_at timestamp not null
 );
 -- Ledgers of warehouses loaded before blank lines and damaged files were recorded.
 alter table raw.load_ledger add column if not exists lines_blank integer default 0;
 alter table raw.load_ledger add column if not exists read_error varchar;
+alter table raw.load_ledger add column if not exists rules_version integer;
 """
 
 

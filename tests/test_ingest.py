@@ -187,6 +187,42 @@ def test_loading_a_partition_twice_changes_nothing(tmp_path, conn):
     assert conn.execute("select count(*) from raw.load_ledger").fetchone() == (1,)
 
 
+@pytest.mark.parametrize("sink_kind", ["duckdb", "parquet"])
+def test_a_partition_loaded_under_earlier_rules_is_loaded_again_once(tmp_path, conn, sink_kind):
+    """A status of a business-scoped user (empty recipient_id) was refused by the rules
+    before RULES_VERSION 2: an unchanged file loaded under them is judged again."""
+    landing = tmp_path / "landing"
+    hidden = status("wamid.1", "delivered", 1669365300, recipient="")
+    write_lines(landing / "webhook_logs/dt=2022-11-25/a.jsonl", [webhook_line(statuses=[hidden])])
+
+    def sink():
+        return DuckDBSink(conn) if sink_kind == "duckdb" else ParquetSink(tmp_path / "lake")
+
+    def ledger_versions() -> list:
+        if sink_kind == "duckdb":
+            return conn.execute("select rules_version from raw.load_ledger").fetchall()
+        path = lake.raw_file(tmp_path / "lake", "load_ledger", DT, "webhook_logs")
+        return conn.execute("select rules_version from read_parquet(?)", [str(path)]).fetchall()
+
+    assert not load_log_partition(sink(), landing, "webhook_logs", DT).skipped
+    assert load_log_partition(sink(), landing, "webhook_logs", DT).skipped
+    # As an earlier version left it: the line refused, the ledger of older rules.
+    (version,) = ledger_versions()[0]
+    if sink_kind == "duckdb":
+        conn.execute("update raw.load_ledger set rules_version = null")
+    else:
+        path = lake.raw_file(tmp_path / "lake", "load_ledger", DT, "webhook_logs")
+        conn.execute(
+            f"copy (select * exclude (rules_version) from read_parquet('{path}')) "
+            f"to '{path}.old' (format parquet)"
+        )
+        os.replace(f"{path}.old", path)
+    again = load_log_partition(sink(), landing, "webhook_logs", DT)
+    assert not again.skipped and (again.lines_loaded, again.lines_quarantined) == (1, 0)
+    assert ledger_versions() == [(version,)]
+    assert load_log_partition(sink(), landing, "webhook_logs", DT).skipped
+
+
 def test_a_changed_file_is_reloaded_without_double_counting(tmp_path, conn):
     landing = tmp_path / "landing"
     path = write_lines(landing / "api_logs/dt=2022-11-25/a.jsonl", [api_line("r1")])

@@ -47,6 +47,13 @@ VALIDATORS: dict[str, Callable[[Any], datetime]] = {
 }
 REGISTRY_COLUMNS = ["waba_id", "phone_number", "phone_number_id", "display_name", "updated_at"]
 MAX_RAW_CHARS = 10_000  # a quarantined line longer than this is kept truncated
+# The version of the validation rules (ingest/validate.py, the registry's parsing here).
+# The ledger records it per file; a partition loaded under another version is loaded
+# again, even when its files did not change, so that lines the old rules refused (or
+# took) are judged by the new ones. Raise it with every change to what a line may be.
+# 2: plausible times, message_id identity, business-scoped users, group statuses, only
+# field `messages`, blank lines, BOM, RFC 4180 registry records.
+RULES_VERSION = 2
 # Workers are forked: they only read files and return rows, and fork needs no
 # re-import of the caller's main module (which a pytest-xdist worker does not have).
 _FORK = multiprocessing.get_context("fork")
@@ -108,7 +115,7 @@ def _fingerprint(landing_dir: Path, paths: list[Path]) -> list[FileLoad]:
 
 def _unchanged(sink: RawSink, source: str, dt: str | None, files: list[FileLoad]) -> bool:
     rows = sink.ledger(source, dt)
-    current = sorted((f.source_file, f.file_bytes, f.file_mtime_ns) for f in files)
+    current = sorted((f.source_file, f.file_bytes, f.file_mtime_ns, RULES_VERSION) for f in files)
     return bool(rows) and rows == current
 
 
@@ -207,7 +214,7 @@ def _replace_partition(
             "lines_blank",
             "read_error",
         ],
-    ).assign(source=source, dt=dt_value, loaded_at=loaded_at)
+    ).assign(source=source, dt=dt_value, loaded_at=loaded_at, rules_version=RULES_VERSION)
     sink.replace_partition(source, dt, table, rows, quarantine, ledger, loaded_at)
 
 

@@ -30,7 +30,9 @@ import pyarrow as pa
 from orchestration import lake
 from orchestration.warehouse import ensure_raw_schema
 
-Fingerprint = tuple[str, int, int]  # (source_file, file_bytes, file_mtime_ns)
+# (source_file, file_bytes, file_mtime_ns, rules_version): what a load read, and under
+# which version of the validation rules (ingest/load.py, RULES_VERSION).
+Fingerprint = tuple[str, int, int, int | None]
 
 
 @dataclass
@@ -111,7 +113,7 @@ class RawSink(Protocol):
 
 
 LEDGER_QUERY = (
-    "select source_file, file_bytes, file_mtime_ns from raw.load_ledger "
+    "select source_file, file_bytes, file_mtime_ns, rules_version from raw.load_ledger "
     "where source = ? and dt is not distinct from ? order by source_file"
 )
 
@@ -214,8 +216,11 @@ class ParquetSink:
         path = lake.raw_file(self.lake_dir, "load_ledger", dt, source)
         if not path.exists():
             return []
+        # A ledger file written before the rules were versioned has no such column.
+        columns = self.conn.read_parquet(str(path)).columns
+        version = "rules_version" if "rules_version" in columns else "null"
         return self.conn.execute(
-            "select source_file, file_bytes, file_mtime_ns from read_parquet(?) "
+            f"select source_file, file_bytes, file_mtime_ns, {version} from read_parquet(?) "
             "order by source_file",
             [str(path)],
         ).fetchall()
