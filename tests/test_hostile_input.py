@@ -206,32 +206,39 @@ def test_an_excel_registry_file_loads_and_its_bad_row_is_reported(hostile):
 
 
 # -- 1, 9: the SQL door is read-only ---------------------------------------------------
-@pytest.mark.parametrize(
-    "statement",
-    [
-        "drop schema marts cascade",
-        "update marts.summary_messages set created = 0",
-        "delete from raw.quarantine",
-        "attach '{warehouse}' as w",
-        "copy (select 1) to '{root}/stolen.csv'",
-        "copy (select 1) to '{warehouse}'",
-        "select * from read_text('/etc/passwd')",
-        "install httpfs",
-        "load httpfs",
-        "set enable_external_access = true",
-    ],
-)
-def test_sql_cannot_write_attach_or_touch_files(hostile, statement):
+WRITES_AND_ESCAPES = [
+    "drop schema marts cascade",
+    "update marts.summary_messages set created = 0",
+    "delete from raw.quarantine",
+    "attach '{warehouse}' as w",
+    "copy (select 1) to '{root}/stolen.csv'",
+    "copy (select 1) to '{warehouse}'",
+    "select * from read_text('/etc/passwd')",
+    "install httpfs",
+    "load httpfs",
+    "set enable_external_access = true",
+]
+
+
+def test_sql_cannot_write_attach_or_touch_files(hostile):
+    """Every statement fails in the session `wa-reports sql` opens (serving.
+    connect_read_only), and through the CLI as one line with exit 2; neither the
+    warehouse nor the serving copy changes, and no file is written."""
+    from orchestration.serving import connect_read_only
+
     warehouse, root = hostile["warehouse"], hostile["root"]
-    before = _digest(warehouse)
     serving = root / "serving" / "serving.duckdb"
-    serving_before = _digest(serving)
-    completed = wa(
-        "sql", statement.format(warehouse=warehouse, root=root), "--warehouse", str(warehouse)
-    )
-    assert completed.returncode == 2, completed.stdout
-    assert _one_line(completed).startswith("wa-reports sql: ")
-    assert _digest(warehouse) == before and _digest(serving) == serving_before
+    before = _digest(warehouse), _digest(serving)
+    statements = [s.format(warehouse=warehouse, root=root) for s in WRITES_AND_ESCAPES]
+    with connect_read_only(serving) as conn:
+        for statement in statements:
+            with pytest.raises(duckdb.Error):
+                conn.execute(statement)
+    for statement in statements[1], statements[5]:
+        completed = wa("sql", statement, "--warehouse", str(warehouse))
+        assert completed.returncode == 2, completed.stdout
+        assert _one_line(completed).startswith("wa-reports sql: ")
+    assert (_digest(warehouse), _digest(serving)) == before
     assert not (root / "stolen.csv").exists()
 
 
