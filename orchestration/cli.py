@@ -29,7 +29,7 @@ class UsageError(Exception):
 
 
 def _existing_warehouse(args: argparse.Namespace) -> Settings:
-    settings = Settings.from_env(warehouse=args.warehouse)
+    settings = Settings.from_env(getattr(args, "landing_dir", None), args.warehouse)
     if not settings.warehouse.exists():
         raise UsageError(f"warehouse {settings.warehouse} does not exist: run `wa-reports run`")
     return settings
@@ -77,15 +77,13 @@ def _warehouse_free(warehouse: Path) -> None:
     one process write a file and no other open it)."""
     if not warehouse.exists():
         return
+    from orchestration.warehouse import environment_failure
+
     try:
         duckdb.connect(str(warehouse)).close()
     except duckdb.IOException as exc:
-        if "lock" in str(exc):
-            raise UsageError(
-                f"another run holds the warehouse {warehouse}: wait for it to finish, or run "
-                "through Dagster (`make dev`), whose pool runs one at a time"
-            ) from None
-        raise UsageError(f"cannot open the warehouse {warehouse}: {_first_line(exc)}") from None
+        advice = environment_failure(str(exc)) or _first_line(exc)
+        raise UsageError(f"cannot open the warehouse {warehouse}: {advice}") from None
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -190,9 +188,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from orchestration.full_check import run_full_check
 
-    settings = Settings.from_env(args.landing_dir, args.warehouse)
-    if not settings.warehouse.exists():
-        raise UsageError(f"warehouse {settings.warehouse} does not exist: run `wa-reports run`")
+    settings = _existing_warehouse(args)
     _warehouse_free(settings.warehouse)
     outcome = run_full_check(settings)
     for finding in outcome.failed + outcome.warned:

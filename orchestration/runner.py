@@ -25,6 +25,7 @@ from dagster._core.storage.tags import (
 
 from orchestration import landing
 from orchestration.settings import Settings
+from orchestration.warehouse import environment_failure
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
@@ -36,30 +37,6 @@ class CheckLine:
     severity: str
     passed: bool
     description: str
-
-
-# Failures a user causes outside the data, recognised by the root cause's text, and what
-# to do about each (one line each, instead of a stack trace).
-ENVIRONMENT_FAILURES = (
-    (
-        "Could not set lock on file",
-        "another run holds the warehouse: wait for it to finish, or run through Dagster "
-        "(`make dev`), whose pool runs one at a time",
-    ),
-    (
-        "No space left on device",
-        "No space left on device (the warehouse's disk): free some space, then run again",
-    ),
-    (
-        "Disk quota exceeded",
-        "Disk quota exceeded (the warehouse's folder): free some space, then run again",
-    ),
-)
-
-
-def environment_failure(message: str) -> str | None:
-    """What to do about a failure the environment caused (None: not one of those)."""
-    return next((advice for text, advice in ENVIRONMENT_FAILURES if text in message), None)
 
 
 @dataclass

@@ -116,3 +116,28 @@ def on_dates(column: str, dates: list[date] | None) -> str:
         f" and {column} < date '{(dates[-1] + timedelta(days=1)).isoformat()}'"
         f" and cast({column} as date) in ({days})"
     )
+
+
+# Failures the environment causes to whatever opens or writes the warehouse, recognised
+# by the error's text, and what to do about each: one line each, instead of a stack
+# trace (the CLI's lock check before a run, and the run's own failures).
+ENVIRONMENT_FAILURES = (
+    (
+        "Could not set lock on file",
+        "another run holds the warehouse: wait for it to finish, or run through Dagster "
+        "(`make dev`), whose pool runs one at a time",
+    ),
+    (
+        "No space left on device",
+        "No space left on device (the warehouse's disk): free some space, then run again",
+    ),
+    (
+        "Disk quota exceeded",
+        "Disk quota exceeded (the warehouse's folder): free some space, then run again",
+    ),
+)
+
+
+def environment_failure(message: str) -> str | None:
+    """What to do about a failure the environment caused (None: not one of those)."""
+    return next((advice for text, advice in ENVIRONMENT_FAILURES if text in message), None)
