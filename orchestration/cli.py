@@ -278,9 +278,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     _ordered(args.date_from, args.date_to)
     _, serving_db = _existing_serving_copy(args)
-    with _serving_connection(serving_db):
-        pass  # a copy that cannot be opened is one line, before any chart is drawn
-    charts = build_report(serving_db, Path(args.out), args.date_from, args.date_to, args.waba)
+    with _serving_connection(serving_db) as conn:
+        charts = build_report(conn, Path(args.out), args.date_from, args.date_to, args.waba)
     print(f"report: {Path(args.out).resolve()} ({len(charts)} charts; opens from disk)")
     return EXIT_OK
 

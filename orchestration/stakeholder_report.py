@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from orchestration.export import report_date
-from orchestration.serving import connect_read_only
 from orchestration.warehouse import date_range_filter
 
 FUNNEL = [
@@ -239,27 +239,27 @@ def _tiles(conn, where: str, params: list) -> list[tuple[str, str]]:
 
 
 def build_report(
-    serving_db: Path,
+    conn: duckdb.DuckDBPyConnection,
     out: Path,
     date_from: str | None = None,
     date_to: str | None = None,
     waba_id: str | None = None,
 ) -> list[str]:
-    """Write the page (every WABA, or one); return the ids of the chart divs it holds."""
+    """Write the page from the serving copy `conn` reads (serving.connect_read_only), for
+    every WABA or one; return the ids of the chart divs it holds."""
     where, params = _where("report_date", date_from, date_to, waba_id)
-    with connect_read_only(serving_db) as conn:
-        period = _period(conn, where, params, date_from, date_to)
-        charts = [
-            builder(conn, where, params)
-            for builder in (
-                funnel_chart,
-                failure_chart,
-                sessions_chart,
-                amount_chart,
-                free_tier_chart,
-            )
-        ]
-        tiles = _tiles(conn, where, params)
+    period = _period(conn, where, params, date_from, date_to)
+    charts = [
+        builder(conn, where, params)
+        for builder in (
+            funnel_chart,
+            failure_chart,
+            sessions_chart,
+            amount_chart,
+            free_tier_chart,
+        )
+    ]
+    tiles = _tiles(conn, where, params)
     scope = f"WABA {waba_id}" if waba_id else "every WABA"
     tile_html = "".join(
         f'<div class="tile"><div class="value">{html.escape(v)}</div>'
