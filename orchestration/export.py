@@ -147,10 +147,9 @@ REPORTS = [
 
 
 def _rows(conn: duckdb.DuckDBPyConnection, report: Report, selection: Selection) -> list[tuple]:
-    filters, params = date_range_filter(report.date_column, selection.date_from, selection.date_to)
-    if selection.waba_id:
-        filters.append("waba_id = ?")
-        params.append(selection.waba_id)
+    filters, params = date_range_filter(
+        report.date_column, selection.date_from, selection.date_to, selection.waba_id
+    )
     where = f"where {' and '.join(filters)}" if filters else ""
     columns = ", ".join(f'"{c}"' for c, _, _ in report.columns)
     order = ", ".join(f'"{c}" nulls first' for c in report.order_by)

@@ -40,10 +40,7 @@ class Chart:
 def _where(
     date_column: str, date_from: str | None, date_to: str | None, waba_id: str | None = None
 ) -> tuple[str, list]:
-    conditions, params = date_range_filter(date_column, date_from, date_to)
-    if waba_id:
-        conditions.append("waba_id = ?")
-        params.append(waba_id)
+    conditions, params = date_range_filter(date_column, date_from, date_to, waba_id)
     return (" where " + " and ".join(conditions)) if conditions else "", params
 
 

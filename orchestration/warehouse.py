@@ -90,9 +90,10 @@ def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 def date_range_filter(
-    column: str, date_from: str | None, date_to: str | None
+    column: str, date_from: str | None, date_to: str | None, waba_id: str | None = None
 ) -> tuple[list[str], list[str]]:
-    """SQL conditions and parameters keeping `column` within [date_from, date_to]."""
+    """SQL conditions and parameters keeping `column` within [date_from, date_to], and
+    the rows of one WABA when `waba_id` is given (the selection of export and report)."""
     conditions, params = [], []
     if date_from:
         conditions.append(f"{column} >= cast(? as date)")
@@ -100,6 +101,9 @@ def date_range_filter(
     if date_to:
         conditions.append(f"{column} <= cast(? as date)")
         params.append(date_to)
+    if waba_id:
+        conditions.append("waba_id = ?")
+        params.append(waba_id)
     return conditions, params
 
 
