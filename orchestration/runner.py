@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 from dagster import AssetKey, DagsterInstance, materialize
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
@@ -24,6 +25,7 @@ from dagster._core.storage.tags import (
 )
 
 from orchestration import landing
+from orchestration.ingest.sinks import ParquetSink
 from orchestration.settings import Settings
 from orchestration.warehouse import environment_failure
 
@@ -57,11 +59,30 @@ class RunOutcome:
 
 
 def select_partitions(settings: Settings, dt_from: str | None, dt_to: str | None) -> list[str]:
-    return [
-        dt
-        for dt in landing.all_partitions(settings.landing_dir)
-        if (dt_from is None or dt >= dt_from) and (dt_to is None or dt <= dt_to)
-    ]
+    """The partitions in the landing folder and those loaded before (a folder deleted
+    since loses its rows), between `dt_from` and `dt_to`."""
+    known = set(landing.all_partitions(settings.landing_dir)) | _loaded_partitions(settings)
+    return sorted(
+        dt for dt in known if (dt_from is None or dt >= dt_from) and (dt_to is None or dt <= dt_to)
+    )
+
+
+def _loaded_partitions(settings: Settings) -> set[str]:
+    """The log partitions the warehouse's ledger holds (none before the first load)."""
+    if settings.engine == "spark":
+        sink = ParquetSink(settings.lake)
+        return {dt for source in landing.LOG_SOURCES for dt in sink.loaded_partitions(source)}
+    if not settings.warehouse.exists():
+        return set()
+    try:
+        with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+            rows = conn.execute(
+                "select distinct cast(dt as varchar) from raw.load_ledger"
+                " where dt is not null and source <> 'phone_numbers'"
+            ).fetchall()
+    except (duckdb.CatalogException, duckdb.IOException):
+        return set()  # no ledger yet, or a run holds the warehouse (it then says so)
+    return {dt for (dt,) in rows}
 
 
 def _instance() -> DagsterInstance:

@@ -33,7 +33,6 @@ from typing import NamedTuple
 
 import duckdb
 
-from orchestration.warehouse import connect as connect_warehouse
 from orchestration.warehouse import on_dates
 
 # Published by two connections side by side, each chain in its order. The copy of the
@@ -65,8 +64,7 @@ PARQUET_LINK = "parquet"
 class BigTable(NamedTuple):
     """A served table kept up to date by key rather than copied whole."""
 
-    model: str  # the dbt model whose touched keys it follows (touched_keys.sql)
-    key: str  # that key's column in the served table
+    changed: str  # SQL: the row's key changed in the last build (the `changes` models)
     filed_by: str  # the timestamp column whose date files a row in its Parquet folder
 
     @property
@@ -75,10 +73,24 @@ class BigTable(NamedTuple):
         return f"cast({self.filed_by} as date)"
 
 
+# The rows dbt rewrote, as its `changes` models name them (models/changes/): the changed
+# messages; the changed conversations and every conversation of a WABA-month whose free
+# places were ranked again.
+CHANGED_MESSAGES = "source.changes.changed_messages"
+CHANGED_CONVERSATIONS = "source.changes.changed_conversations"
+CHANGED_WABA_MONTHS = "source.changes.changed_waba_months"
 BIG_TABLES = {
-    "fct_messages": BigTable("fct_messages", "message_id", "created_at"),
-    "tabular_report": BigTable("fct_messages", "whatsapp_id", "created_at"),
-    "fct_conversations": BigTable("int_conversations_priced", "conversation_id", "opened_at"),
+    "fct_messages": BigTable(
+        f"message_id in (select message_id from {CHANGED_MESSAGES})", "created_at"
+    ),
+    "tabular_report": BigTable(
+        f"whatsapp_id in (select message_id from {CHANGED_MESSAGES})", "created_at"
+    ),
+    "fct_conversations": BigTable(
+        f"conversation_id in (select conversation_id from {CHANGED_CONVERSATIONS})"
+        f" or (waba_id, opened_month) in (select (waba_id, opened_month) from {CHANGED_WABA_MONTHS})",
+        "opened_at",
+    ),
 }
 # The message rows go to Parquet once, as the report's columns (`tabular_report`):
 # `fct_messages` holds the same rows with the flags the summaries count, and is served in
@@ -98,19 +110,21 @@ PARQUET_ROW_GROUP_ROWS = 61_440
 # row groups, which DuckDB writes straight to the file rather than through its
 # write-ahead log and a checkpoint: their insert 0.45 -> 0.28 s.
 SERVING_ROW_GROUP_ROWS = 61_440
-UNPUBLISHED_KEYS = "staging.unpublished_keys"  # in the warehouse, written by dbt
-PUBLISHED_FROM = "publication.published_from"  # in the serving copy: which warehouse
+SUCCESSFUL_BUILDS = "source.changes.successful_builds"  # in the warehouse, written by dbt
+PUBLISHED_FROM = "publication.published_from"  # in the serving copy: which warehouse, and
+# the watermark of the build it holds
 
 
 def publish(warehouse: Path, serving_dir: Path) -> dict[str, int]:
     """Copy the served tables out of `warehouse`; return the rows per table.
 
-    The big tables are copied whole the first time, and after that only their rows whose
-    keys dbt changed since the last publication (`staging.unpublished_keys`): the new copy
-    starts as a file copy of the previous one, those keys are deleted and copied again.
-    The keys are cleared once the new copy is in place; a run that fails its checks
-    publishes nothing and the keys wait for the next one. The summaries and dimensions,
-    small, are copied whole every time."""
+    The big tables are copied whole the first time. After that, where the copy holds the
+    build that the warehouse's last build started from, only their rows whose keys that
+    build changed (the `changes` models) are copied: the new copy starts as a file copy
+    of the previous one, those keys are deleted and copied again. Otherwise (a run that
+    failed its checks published nothing in between, a `--full-refresh`, a build on
+    Spark) they are copied whole. The summaries and dimensions, small, are copied whole
+    every time."""
     serving_dir.mkdir(parents=True, exist_ok=True)
     version = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
     temporary_db = serving_dir / f".serving-{version}.duckdb.tmp"
@@ -122,12 +136,14 @@ def publish(warehouse: Path, serving_dir: Path) -> dict[str, int]:
             # Parallel writes; the served tables have no meaningful row order.
             conn.execute("set preserve_insertion_order = false")
             conn.execute(f"attach '{warehouse}' as source (read_only)")
-            pending = _pending_keys(conn)
+            build = _last_build(conn)
             previous = serving_dir / SERVING_DB
             previous_parquet = (serving_dir / PARQUET_LINK).resolve()
             reuse = (
-                pending is not None
-                and _published_from(previous) == str(warehouse)
+                build is not None
+                and not build.is_full_refresh
+                and build.changed_after is not None
+                and _published_from(previous) == (str(warehouse), build.changed_after)
                 and previous_parquet.is_dir()
             )
             if reuse:
@@ -143,7 +159,7 @@ def publish(warehouse: Path, serving_dir: Path) -> dict[str, int]:
                         _publish_chain,
                         conn,
                         chain,
-                        pending if reuse else None,
+                        reuse,
                         parquet_dir,
                         previous_parquet if reuse else None,
                     )
@@ -159,8 +175,9 @@ def publish(warehouse: Path, serving_dir: Path) -> dict[str, int]:
                     f" as select * from source.raw.{table}"
                 )
             conn.execute(
-                f"create or replace table target.{PUBLISHED_FROM} as select ? as warehouse",
-                [str(warehouse)],
+                f"create or replace table target.{PUBLISHED_FROM}"
+                " as select ? as warehouse, cast(? as timestamp) as loaded_through",
+                [str(warehouse), build.loaded_through if build else None],
             )
             conn.execute("detach target")
             conn.execute("detach source")
@@ -171,21 +188,18 @@ def publish(warehouse: Path, serving_dir: Path) -> dict[str, int]:
         shutil.rmtree(parquet_dir, ignore_errors=True)
         raise
     _remove_old_versions(serving_dir, keep=parquet_dir.name)
-    if pending is not None:
-        with connect_warehouse(warehouse) as conn:
-            conn.execute(f"delete from {UNPUBLISHED_KEYS}")
     return rows
 
 
 def _publish_chain(
     conn: duckdb.DuckDBPyConnection,
     tables: tuple[str, ...],
-    pending: str | None,
+    by_key: bool,
     parquet_dir: Path,
     previous_parquet: Path | None,
 ) -> dict[str, int]:
     """Publish `tables` in order on a connection of their own (a cursor of `conn`, which
-    sees its attached databases and the pending keys); return the rows per table."""
+    sees its attached databases); return the rows per table."""
     rows: dict[str, int] = {}
     dates_rewritten: dict[str, set[date | None] | None] = {}
     with conn.cursor() as cursor:
@@ -194,97 +208,81 @@ def _publish_chain(
                 # The same keys and dates as the table it reads.
                 touched_dates = dates_rewritten[VIEWS_OVER[table]]
             else:
-                touched_dates = _copy_table(cursor, table, pending)
+                touched_dates = _copy_table(cursor, table, by_key)
             dates_rewritten[table] = touched_dates
             _write_parquet(cursor, table, parquet_dir, previous_parquet, touched_dates)
             (rows[table],) = cursor.execute(f"select count(*) from target.marts.{table}").fetchone()
     return rows
 
 
-def _pending_keys(conn: duckdb.DuckDBPyConnection) -> str | None:
-    """Load the warehouse's unpublished keys into a table of the in-memory database (not a
-    temporary table: the chains' connections read it) and return its name; None where
-    dbt keeps none (a warehouse built on Spark)."""
+class Build(NamedTuple):
+    """The warehouse's last successful dbt build (models/changes/change_window.sql)."""
+
+    loaded_through: object
+    changed_after: object
+    is_full_refresh: bool
+
+
+def _last_build(conn: duckdb.DuckDBPyConnection) -> Build | None:
+    """The last successful build of the attached warehouse; None where it records none
+    (a warehouse built on Spark, or before its first build)."""
     (exists,) = conn.execute(
         "select count(*) from duckdb_tables() where database_name = 'source'"
-        " and schema_name = 'staging' and table_name = 'unpublished_keys'"
+        " and schema_name = 'changes' and table_name = 'successful_builds'"
     ).fetchone()
     if not exists:
         return None
-    # Only the keys of the models the big tables follow: the others are copied whole.
-    models = sorted({big.model for big in BIG_TABLES.values()})
-    conn.execute(
-        "create or replace table memory.main.pending_keys as"
-        f" select distinct model, key_value from source.{UNPUBLISHED_KEYS}"
-        " where model in (select unnest(cast(? as varchar[])))",
-        [models],
-    )
-    return "memory.main.pending_keys"
+    row = conn.execute(
+        f"select loaded_through, changed_after, is_full_refresh from {SUCCESSFUL_BUILDS}"
+        " order by finished_at desc limit 1"
+    ).fetchone()
+    return Build(*row) if row else None
 
 
-def _published_from(serving_db: Path) -> str | None:
-    """The warehouse a serving copy was published from (None: no usable copy)."""
+def _published_from(serving_db: Path) -> tuple[str, object] | None:
+    """The warehouse a serving copy was published from, and the watermark of the build
+    it holds (None: no usable copy)."""
     if not serving_db.exists():
         return None
     try:
         with duckdb.connect(str(serving_db), read_only=True) as conn:
-            return conn.execute(f"select warehouse from {PUBLISHED_FROM}").fetchone()[0]
+            return conn.execute(
+                f"select warehouse, loaded_through from {PUBLISHED_FROM}"
+            ).fetchone()
     except duckdb.Error:
         return None
 
 
 def _copy_table(
-    conn: duckdb.DuckDBPyConnection, table: str, pending: str | None
+    conn: duckdb.DuckDBPyConnection, table: str, by_key: bool
 ) -> set[date | None] | None:
-    """Bring target.marts.<table> level with the warehouse: only the pending keys' rows
-    where the previous copy is reused and the model was not built whole, else all.
-    Returns the Parquet dates those rows were and are filed under (None: copied whole)."""
+    """Bring target.marts.<table> level with the warehouse: only the rows of the keys the
+    last build changed where `by_key` and the table is big, else all. Returns the Parquet
+    dates those rows were and are filed under (None: copied whole)."""
     big = BIG_TABLES.get(table)
-    if pending is not None and big is not None:
-        (whole_build,) = conn.execute(
-            f"select count(*) from {pending} where model = ? and key_value is null", [big.model]
-        ).fetchone()
-        if not whole_build:
-            keys = f"(select key_value from {pending} where model = '{big.model}')"
-            # The rows that go are read once, for their dates and their positions; the
-            # rows that come, once, for the insert and their dates.
-            conn.execute(
-                f"create or replace temp table leaving as select rowid as row_id,"
-                f" {big.date} as filed_under from target.marts.{table} where {big.key} in {keys}"
-            )
-            conn.execute(
-                f"create or replace temp table arriving as"
-                f" select * from source.marts.{table}"
-                f" where {big.key} in {keys}{_key_floor(conn, table, big.key, keys)}"
-            )
-            conn.execute(
-                f"delete from target.marts.{table} where rowid in (select row_id from leaving)"
-            )
-            conn.execute(f"insert into target.marts.{table} select * from arriving")
-            touched = conn.execute(
-                f"select filed_under from leaving union select {big.date} from arriving"
-            ).fetchall()
-            conn.execute("drop table leaving")
-            conn.execute("drop table arriving")
-            return {day for (day,) in touched}
+    if by_key and big is not None:
+        # The rows that go are read once, for their dates and their positions; the rows
+        # that come, once, for the insert and their dates.
+        conn.execute(
+            f"create or replace temp table leaving as select {big.date} as filed_under"
+            f" from target.marts.{table} where {big.changed}"
+        )
+        conn.execute(
+            f"create or replace temp table arriving as"
+            f" select * from source.marts.{table} where {big.changed}"
+        )
+        conn.execute(f"delete from target.marts.{table} where {big.changed}")
+        conn.execute(f"insert into target.marts.{table} select * from arriving")
+        touched = conn.execute(
+            f"select filed_under from leaving union select {big.date} from arriving"
+        ).fetchall()
+        conn.execute("drop table leaving")
+        conn.execute("drop table arriving")
+        return {day for (day,) in touched}
     conn.execute(
         f"create or replace table target.marts.{table} as select * from source.marts.{table}"
     )
     return None
-
-
-def _key_floor(conn: duckdb.DuckDBPyConnection, table: str, key: str, keys: str) -> str:
-    """` and rowid >= <n>`, n the first row of the warehouse's table that holds one of
-    `keys`: the rows before it, most of the table, are then not read (dbt wrote the
-    changed rows at its end, and whole builds in date order; in_touched_keys_of in
-    dbt_project/macros/touched_keys.sql). '' where the warehouse keeps the table as a
-    view. The warehouse is attached read-only: no row moves between the two reads."""
-    if _marts_table_types(conn, "source", table).get(table) != "BASE TABLE":
-        return ""
-    (floor,) = conn.execute(
-        f"select min(rowid) from source.marts.{table} where {key} in {keys}"
-    ).fetchone()
-    return f" and rowid >= {floor}" if floor is not None else " and false"
 
 
 def _marts_table_types(

@@ -47,10 +47,12 @@ def exports(warehouse: Path, out: Path) -> dict[str, bytes]:
     return {name: (out / name).read_bytes() for name in EXPORTS}
 
 
-def watermarks(warehouse: Path) -> dict:
-    """Each touched-key model's watermark: the newest load it has taken in."""
+def successful_builds(warehouse: Path) -> list[tuple]:
+    """The watermarks the successful builds recorded, oldest first."""
     with duckdb.connect(str(warehouse), read_only=True) as conn:
-        return dict(conn.execute("select * from staging.model_watermarks").fetchall())
+        return conn.execute(
+            "select loaded_through from changes.successful_builds order by finished_at"
+        ).fetchall()
 
 
 @pytest.fixture(scope="module")
@@ -72,10 +74,9 @@ def test_day_by_day_in_order_with_a_day_rerun_twice_equals_a_full_refresh(
 def test_a_status_table_rebuilt_whole_under_incremental_models_equals_a_full_refresh(
     e2e_run, full_refresh, tmp_path
 ):
-    """The models after the status deduplication rebuild the keys its rewritten rows
-    logged (touched_keys.sql). Rebuilt whole (here dropped by hand, then built by the
-    next run beside incremental models) it logs a mark instead of keys, and every model
-    after it rebuilds every key: the days that run loads still reach the reports."""
+    """A model dropped by hand is built whole by the next run, beside models that stay
+    incremental and rebuild only the keys that changed: the reports still equal a
+    full refresh."""
     warehouse = tmp_path / "w.duckdb"
     run_days(e2e_run["landing"], warehouse, DAYS[:1])
     with duckdb.connect(str(warehouse)) as conn:
@@ -86,13 +87,13 @@ def test_a_status_table_rebuilt_whole_under_incremental_models_equals_a_full_ref
     assert exports(warehouse, tmp_path / "out") == full_refresh
 
 
-def test_a_partial_dbt_selection_keeps_its_watermarks_and_loses_no_load(
+def test_a_partial_dbt_selection_records_no_watermark_and_loses_no_load(
     e2e_run, full_refresh, tmp_path
 ):
     """A day's raw loads, then only `fct_messages` and what follows it built (a subset
     materialized in Dagster, or `--select` by hand): the staging and intermediate models
-    before it do not hold that day yet, so its models keep their watermarks
-    (record_watermark), and the next run, for later days, still brings it in."""
+    before it do not hold that day yet, so the build records no watermark, and the next
+    run, for later days, still brings that day in."""
     from dagster import materialize
 
     from orchestration.assets.ingest import api_logs, webhook_logs
@@ -106,20 +107,20 @@ def test_a_partial_dbt_selection_keeps_its_watermarks_and_loses_no_load(
         [api_logs, webhook_logs], resources=build_resources(settings), partition_key=DAYS[1]
     )
     assert loaded.success
-    before = watermarks(warehouse)
+    before = successful_builds(warehouse)
     dbt_on(
         warehouse,
         *("build", "--select", "fct_messages+", "--exclude-resource-type", "unit_test"),
         target=tmp_path / "target",
     )
-    assert watermarks(warehouse) == before
+    assert successful_builds(warehouse) == before
     run_window(e2e_run["landing"], warehouse, DAYS[2], DAYS[-1])
     assert exports(warehouse, tmp_path / "out") == full_refresh
-    # A whole build does move every watermark to the newest load.
+    # A whole build records the newest load as the watermark.
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         (newest,) = conn.execute("select max(loaded_at) from raw.load_ledger").fetchone()
-    assert set(watermarks(warehouse).values()) == {newest}
-    assert "fct_messages" in before
+    assert successful_builds(warehouse) == [*before, (newest,)]
+    assert len(before) == 1
 
 
 def test_shuffled_days_and_a_late_file_in_an_old_partition_equal_a_full_refresh(
@@ -146,11 +147,11 @@ def test_shuffled_days_and_a_late_file_in_an_old_partition_equal_a_full_refresh(
     assert copies == (2,)
 
 
-def test_touched_keys_after_shuffled_days_a_late_file_and_vanished_lines_equal_a_full_refresh(
+def test_changed_keys_after_shuffled_days_a_late_file_vanished_lines_and_a_deleted_folder(
     tmp_path,
 ):
     """Generated days with more than 1,000 conversations per WABA-month, so free-tier
-    places (R21) move when conversations arrive out of order. The touched-key models
+    places (R21) move when conversations arrive out of order. The incremental models
     must end equal to a full refresh in every table, not only in the exports."""
     from orchestration.sample_data import generate
 
@@ -173,7 +174,7 @@ def test_touched_keys_after_shuffled_days_a_late_file_and_vanished_lines_equal_a
     webhook_file.write_text("".join(line for i, line in enumerate(lines) if i % 4 != 3))
     run_days(landing, incremental, ["2022-11-30"])
     # Then a rerun of the last day finds its API logs empty: its outgoing messages vanish,
-    # and the summaries' rows on their date with them (summary_dates.sql).
+    # and the summaries' rows on their date with them.
     for api_file in (landing / "api_logs/dt=2022-12-01").iterdir():
         api_file.unlink()
     (landing / "api_logs/dt=2022-12-01/part-0000.jsonl").write_text("")
@@ -185,6 +186,11 @@ def test_touched_keys_after_shuffled_days_a_late_file_and_vanished_lines_equal_a
         '105954558954427,918049276071,893848240807934,"Acme India Rewards",2022-12-15T00:00:00Z\n'
     )
     run_days(landing, incremental, ["2022-11-29"])
+    # And the last loaded day's webhook folder is deleted: a run over every partition
+    # finds it gone (from the ledger: no folder names it), and its late statuses leave
+    # every table.
+    shutil.rmtree(landing / "webhook_logs/dt=2022-12-09")
+    run_window(landing, incremental, None, None)
 
     full = tmp_path / "full" / "w.duckdb"
     outcome = run_pipeline(

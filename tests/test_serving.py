@@ -112,14 +112,12 @@ def test_the_report_is_served_as_its_view_even_where_the_copy_held_a_table(copie
         conn.execute("create table marts.report_rows as select * from marts.tabular_report")
         conn.execute("drop view marts.tabular_report")
         conn.execute("alter table marts.report_rows rename to tabular_report")
-        # The copy was published from the e2e warehouse: now from its copy, so the next
-        # publication starts from this file.
+        # The copy was published from the e2e warehouse: now from its copy.
         conn.execute("update publication.published_from set warehouse = ?", [str(warehouse)])
     with duckdb.connect(str(warehouse)) as conn:
+        # Every message row changes (as after a --full-refresh): copied whole.
         conn.execute("update marts.fct_messages set template_name = 'renamed'")
-        conn.execute(
-            "insert into staging.unpublished_keys (model, key_value) values ('fct_messages', null)"
-        )
+        conn.execute("update changes.successful_builds set is_full_refresh = true")
     publish(warehouse, serving)
     query = "select * from marts.tabular_report order by whatsapp_id"
     with duckdb.connect(str(serving / "serving.duckdb"), read_only=True) as conn:

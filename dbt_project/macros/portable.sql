@@ -134,3 +134,8 @@ business_changes as (
 {% macro duckdb__array_elements(array_expr) -%}
     unnest({{ array_expr }})
 {%- endmacro %}
+
+{#- The first day of the UTC month of a date or timestamp, as a date. -#}
+{% macro month_of(expr) -%}
+    cast({{ dbt.date_trunc('month', expr) }} as date)
+{%- endmacro %}

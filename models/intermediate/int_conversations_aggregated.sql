@@ -1,7 +1,8 @@
-{{ config(touched_key_config('conversation_id', 'touched_conversations()', key_floors={
-    'int_status_events_deduplicated': 'conversation_id',
-    'int_outgoing_messages_enriched_with_status': 'conversation_id',
-})) }}
+{{ config(
+    unique_key='conversation_id',
+    pre_hook="{{ delete_changed_keys('conversation_id', 'changed_conversations') }}",
+) }}
+-- depends_on: {{ ref('changed_conversations') }}
 -- One row per conversation.id seen on a counted, non-orphan status (R15), with who it
 -- is between, its origin type, when it opened (R16), when its window ends (R18) and
 -- the message whose delivery opened it (R19).
@@ -11,7 +12,9 @@ with status_events as (
         not is_orphan
         and is_counted_status
         and conversation_id is not null
-        and {{ in_touched_keys_of('int_status_events_deduplicated', 'conversation_id') }}
+        {% if is_incremental() %}
+            and conversation_id in (select conversation_id from {{ ref('changed_conversations') }})
+        {% endif %}
 ),
 
 messages as (
@@ -19,7 +22,9 @@ messages as (
     select * from {{ ref('int_outgoing_messages_enriched_with_status') }}
     where
         conversation_id is not null
-        and {{ in_touched_keys_of('int_outgoing_messages_enriched_with_status', 'conversation_id') }}
+        {% if is_incremental() %}
+            and conversation_id in (select conversation_id from {{ ref('changed_conversations') }})
+        {% endif %}
 ),
 
 first_statuses as (
@@ -129,4 +134,3 @@ final as (
 )
 
 select * from final
-{{ whole_build_order('opened_at') }}

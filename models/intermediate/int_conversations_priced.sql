@@ -1,12 +1,27 @@
-{{ config(touched_key_config(
-    'conversation_id', 'touched_free_tier_conversations()', summary_date='opened_date',
-    key_floors={'int_conversations_aggregated': 'conversation_id'}
-)) }}
+{{ config(
+    unique_key='conversation_id',
+    pre_hook="{{ delete_changed_keys('conversation_id', 'changed_conversations') }}",
+) }}
+-- depends_on: {{ ref('changed_conversations') }}
+-- depends_on: {{ ref('changed_waba_months') }}
 -- One row per conversation with its free-tier place (R20, R21) and its amount (R22).
 -- Rules, markets and rates are seeds: a new pricing era is a seed row, not new SQL.
 with conversations as (
-    select * from {{ ref('int_conversations_aggregated') }}
-    where {{ in_touched_keys_of('int_conversations_aggregated', 'conversation_id') }}
+    select * from {{ ref('int_conversations_aggregated') }} as aggregated
+    {% if is_incremental() %}
+        -- The changed conversations, and every conversation of a WABA-month whose free
+        -- places are ranked again (R21): a month is ranked whole.
+        where
+            conversation_id in (select conversation_id from {{ ref('changed_conversations') }})
+            or exists (
+                select 1
+                from {{ ref('changed_waba_months') }} as changed_waba_months
+                where
+                    changed_waba_months.waba_id = aggregated.waba_id
+                    and changed_waba_months.opened_month
+                    = {{ month_of('aggregated.opened_at') }}
+            )
+    {% endif %}
 ),
 
 user_countries as (
@@ -33,7 +48,7 @@ located as (
     select
         conversations.*,
         cast(conversations.opened_at as date) as opened_date,
-        cast({{ dbt.date_trunc('month', 'conversations.opened_at') }} as date) as opened_month,
+        {{ month_of('conversations.opened_at') }} as opened_month,
         coalesce(user_countries.country_code, 'ZZ') as country_code,
         coalesce(user_countries.country_name, 'Unknown') as country_name,
         -- R22: countries not in the markets seed, and Unknown, price as Other.
@@ -70,53 +85,20 @@ with_rule as (
             )
 ),
 
-{% if is_incremental() %}
-    rebuilt_months as (
-        -- The WABA-months whose free places this build ranks again.
-        select distinct
-            waba_id,
-            opened_month
-        from with_rule
-        where is_opened and is_free_tier_eligible
-    ),
-{% endif %}
-
 places as (
-    -- R21: per WABA and UTC month, eligible conversations in (opened_at, id) order. An
-    -- incremental run rebuilds the conversations whose place may change
-    -- (touched_keys.sql); the others keep their rows, and those holding a free place are
-    -- counted here. A kept conversation past the limit is only ever after the last free
-    -- place, which then stays where it was: a rebuilt one after it is past the limit
-    -- too, whether the kept ones between them are counted or not.
+    -- R21: per WABA and UTC month, eligible conversations in (opened_at, id) order.
     select
         waba_id,
         opened_month,
         opened_at,
-        conversation_id,
-        true as is_rebuilt
+        conversation_id
     from with_rule
     where is_opened and is_free_tier_eligible
-    {% if is_incremental() %}
-        union all
-        select
-            kept.waba_id,
-            kept.opened_month,
-            kept.opened_at,
-            kept.conversation_id,
-            false as is_rebuilt
-        from {{ this }} as kept
-        inner join rebuilt_months
-            on
-                kept.waba_id = rebuilt_months.waba_id
-                and kept.opened_month = rebuilt_months.opened_month
-        where kept.free_tier_rank is not null
-    {% endif %}
 ),
 
 numbered_places as (
     select
         conversation_id,
-        is_rebuilt,
         row_number() over (
             partition by waba_id, opened_month
             order by opened_at, conversation_id
@@ -138,9 +120,7 @@ ranked as (
         ) as free_tier_rank
     from with_rule
     left join numbered_places
-        on
-            with_rule.conversation_id = numbered_places.conversation_id
-            and numbered_places.is_rebuilt
+        on with_rule.conversation_id = numbered_places.conversation_id
 ),
 
 rates as (
@@ -208,4 +188,3 @@ final as (
 )
 
 select * from final
-{{ whole_build_order('opened_at') }}

@@ -1,12 +1,16 @@
-{{ config(touched_key_config('wamid', 'touched_incoming_messages()', key_floors={
-    'stg_webhook_logs__incoming_messages': 'wamid'
-})) }}
+{{ config(
+    unique_key='wamid',
+    pre_hook="{{ delete_changed_keys('wamid', 'changed_messages', 'message_id', where='is_incoming') }}",
+) }}
+-- depends_on: {{ ref('changed_messages') }}
 -- One row per incoming message that falls inside an opened conversation window of the
 -- same business number and user (R18): [opened_at, expires_at), the one opened last
 -- when several contain it. Messages outside every window have no row.
 with incoming_messages as (
     select * from {{ ref('stg_webhook_logs__incoming_messages') }}
-    where {{ in_touched_keys_of('stg_webhook_logs__incoming_messages', 'wamid') }}
+    {% if is_incremental() %}
+        where wamid in (select message_id from {{ ref('changed_messages') }} where is_incoming)
+    {% endif %}
 ),
 
 conversations as (

@@ -1,12 +1,16 @@
-{{ config(touched_key_config('message_id', 'touched_messages()', key_floors={
-    'stg_api_logs__outgoing_messages': 'message_id', 'int_status_events_deduplicated': 'message_id'
-})) }}
+{{ config(
+    unique_key='message_id',
+    pre_hook="{{ delete_changed_keys('message_id', 'changed_messages', where='not is_incoming') }}",
+) }}
+-- depends_on: {{ ref('changed_messages') }}
 -- One row per outgoing message with its observed status timestamps, the flags of
 -- R6-R8, its current status (R9), its failure reason (R25) and the conversation its
 -- statuses name (R15).
 with outgoing_messages as (
     select * from {{ ref('stg_api_logs__outgoing_messages') }}
-    where {{ in_touched_keys_of('stg_api_logs__outgoing_messages', 'message_id') }}
+    {% if is_incremental() %}
+        where message_id in (select message_id from {{ ref('changed_messages') }} where not is_incoming)
+    {% endif %}
 ),
 
 status_events as (
@@ -15,7 +19,9 @@ status_events as (
     where
         not is_orphan
         and is_counted_status
-        and {{ in_touched_keys_of('int_status_events_deduplicated', 'message_id') }}
+        {% if is_incremental() %}
+            and message_id in (select message_id from {{ ref('changed_messages') }} where not is_incoming)
+        {% endif %}
 ),
 
 error_codes as (
@@ -115,4 +121,3 @@ final as (
 )
 
 select * from final
-{{ whole_build_order('dt') }}

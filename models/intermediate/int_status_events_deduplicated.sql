@@ -1,13 +1,16 @@
-{{ config(touched_key_config(
-    'wamid', 'changed_status_wamids()', logged_columns=['conversation_id', 'message_id'],
-    key_floors={'stg_webhook_logs__status_events': 'wamid', 'stg_api_logs__outgoing_messages': 'wamid'}
-)) }}
+{{ config(
+    unique_key='wamid',
+    pre_hook="{{ delete_changed_keys('wamid', 'changed_status_wamids') }}",
+) }}
+-- depends_on: {{ ref('changed_status_wamids') }}
 -- One row per (wamid, status): the earliest observed event of each status of each
 -- message (R3), flagged when no outgoing message has that wamid (orphan) and when the
 -- status changes no count (R4: deleted, played, warning, unknown values).
 with status_events as (
     select * from {{ ref('stg_webhook_logs__status_events') }}
-    where {{ in_touched_keys_of('stg_webhook_logs__status_events', 'wamid') }}
+    {% if is_incremental() %}
+        where wamid in (select wamid from {{ ref('changed_status_wamids') }})
+    {% endif %}
 ),
 
 outgoing_wamids as (
@@ -17,7 +20,9 @@ outgoing_wamids as (
     from {{ ref('stg_api_logs__outgoing_messages') }}
     where
         wamid is not null
-        and {{ in_touched_keys_of('stg_api_logs__outgoing_messages', 'wamid') }}
+        {% if is_incremental() %}
+            and wamid in (select wamid from {{ ref('changed_status_wamids') }})
+        {% endif %}
     group by wamid
 ),
 
@@ -60,4 +65,3 @@ final as (
 )
 
 select * from final
-{{ whole_build_order('dt') }}

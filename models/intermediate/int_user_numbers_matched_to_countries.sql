@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 -- One row per user phone number (or business-scoped user id) seen in any log, with its
 -- country: the longest calling-code prefix of country_calling_codes that the number
 -- starts with (R14), else `Unknown` (country code ZZ). A user known only by a

@@ -1,17 +1,22 @@
-{{ config(touched_key_config('message_id', 'touched_fact_messages()', summary_date='report_date', key_floors={
-    'int_outgoing_messages_enriched_with_status': 'message_id',
-    'stg_webhook_logs__incoming_messages': 'wamid',
-})) }}
+{{ config(
+    unique_key='message_id',
+    pre_hook="{{ delete_changed_keys('message_id', 'changed_messages') }}",
+) }}
+-- depends_on: {{ ref('changed_messages') }}
 -- One row per message: every outgoing message (one recipient of one API request) and
 -- every incoming message, with its state, timestamps, country and conversation.
 with outgoing_messages as (
     select * from {{ ref('int_outgoing_messages_enriched_with_status') }}
-    where {{ in_touched_keys_of('int_outgoing_messages_enriched_with_status', 'message_id') }}
+    {% if is_incremental() %}
+        where message_id in (select message_id from {{ ref('changed_messages') }} where not is_incoming)
+    {% endif %}
 ),
 
 incoming_messages as (
     select * from {{ ref('stg_webhook_logs__incoming_messages') }}
-    where {{ in_touched_keys_of('stg_webhook_logs__incoming_messages', 'wamid') }}
+    {% if is_incremental() %}
+        where wamid in (select message_id from {{ ref('changed_messages') }} where is_incoming)
+    {% endif %}
 ),
 
 user_countries as (
@@ -177,4 +182,3 @@ final as (
 )
 
 select * from final
-{{ whole_build_order('report_date') }}

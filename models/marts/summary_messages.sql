@@ -1,16 +1,33 @@
-{{ config(summary_by_date_config('fct_messages', 'report_date')) }}
+{{ config(
+    unique_key='report_date',
+    pre_hook="{{ delete_changed_keys('report_date', 'changed_report_dates') }}",
+) }}
+-- depends_on: {{ ref('changed_report_dates') }}
 -- Summary Report for Messages: one row per DATE x WABA ID x WA PHONE NUMBER x
--- DISPLAY NAME x COUNTRY x MESSAGE TYPE (R10), with the counts of R12. Incremental by
--- report date on DuckDB (dbt_project/macros/summary_dates.sql).
-with messages as (
-    select * from {{ ref('fct_messages') }}
-    {% if is_incremental() %}
-        where report_date in ({{ touched_dates() }})
-    {% endif %}
+-- DISPLAY NAME x COUNTRY x MESSAGE TYPE (R10), with the counts of R12. A run rebuilds
+-- the dates its changed messages are on, and the dates of a number whose display name
+-- changed (R23).
+with phone_numbers as (
+    select * from {{ ref('dim_phone_numbers') }}
 ),
 
-phone_numbers as (
-    select * from {{ ref('dim_phone_numbers') }}
+{% if is_incremental() %}
+    renamed_dates as (
+        select distinct summary.report_date
+        from {{ this }} as summary
+        left join phone_numbers
+            on summary.wa_phone_number = phone_numbers.phone_number
+        where summary.display_name is distinct from phone_numbers.display_name
+    ),
+{% endif %}
+
+messages as (
+    select * from {{ ref('fct_messages') }}
+    {% if is_incremental() %}
+        where
+            report_date in (select report_date from {{ ref('changed_report_dates') }})
+            or report_date in (select report_date from renamed_dates)
+    {% endif %}
 ),
 
 counted as (

@@ -1,16 +1,37 @@
-{{ config(summary_by_date_config('int_conversations_priced', 'opened_date')) }}
+{{ config(
+    unique_key='report_date',
+    pre_hook="{{ delete_changed_keys(month_of('report_date'), 'changed_waba_months', 'opened_month') }}",
+) }}
+-- depends_on: {{ ref('changed_waba_months') }}
 -- Summary Report for Sessions: one row per DATE x WABA ID x WA PHONE NUMBER x
 -- DISPLAY NAME x COUNTRY x SESSION TYPE x FREE TIER (R23) over opened conversations.
--- Incremental by report date on DuckDB (dbt_project/macros/summary_dates.sql).
-with conversations as (
+-- A run rebuilds every date of a month whose free places were ranked again (which holds
+-- every conversation that changed), and the dates of a number whose display name
+-- changed.
+with phone_numbers as (
+    select * from {{ ref('dim_phone_numbers') }}
+),
+
+{% if is_incremental() %}
+    renamed_dates as (
+        select distinct summary.report_date
+        from {{ this }} as summary
+        left join phone_numbers
+            on summary.wa_phone_number = phone_numbers.phone_number
+        where summary.display_name is distinct from phone_numbers.display_name
+    ),
+{% endif %}
+
+conversations as (
     select * from {{ ref('fct_conversations') }}
     where
         is_opened  -- R16: a conversation that never opened is neither counted nor charged
-        and {{ in_touched_keys('opened_date', touched_dates()) }}
-),
-
-phone_numbers as (
-    select * from {{ ref('dim_phone_numbers') }}
+        {% if is_incremental() %}
+            and (
+                opened_month in (select opened_month from {{ ref('changed_waba_months') }})
+                or opened_date in (select report_date from renamed_dates)
+            )
+        {% endif %}
 ),
 
 final as (

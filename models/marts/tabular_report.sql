@@ -1,10 +1,3 @@
--- A view on DuckDB: the rows are fct_messages's, kept up to date incrementally there, and
--- a table would copy them all on every run. The serving copy keeps the same view. Its
--- data tests read the rows fct_messages rewrote (dbt_project/macros/touched_rows.sql).
-{{ config(
-    materialized=projection_materialization(),
-    meta={'touched_key': 'whatsapp_id', 'touched_by': 'fct_messages'},
-) }}
 -- Tabular Report: one row per message (R25), columns as in outputs.md.
 with messages as (
     select * from {{ ref('fct_messages') }}

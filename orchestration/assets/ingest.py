@@ -47,13 +47,15 @@ def _log_source_asset(source: str, description: str):
     def _load(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         started = time.monotonic()
         results = []
-        # A day with no folder: nothing to load, nothing to remove.
-        days = [
-            dt
-            for dt in context.partition_keys
-            if landing.partition_dir(warehouse.landing, source, dt).is_dir()
-        ]
         with warehouse.raw_sink() as sink:
+            # A day with a folder is loaded; a day loaded before whose folder is gone
+            # loses its rows; a day never seen has nothing to load or remove.
+            loaded = set(sink.loaded_partitions(source))
+            days = [
+                dt
+                for dt in context.partition_keys
+                if dt in loaded or landing.partition_dir(warehouse.landing, source, dt).is_dir()
+            ]
             for result in load_log_partitions(sink, warehouse.landing, source, days):
                 context.log.info(
                     f"raw.{source} dt={result.dt}: {result.lines_read} read, {result.lines_loaded} "

@@ -269,11 +269,16 @@ def load_log_partitions(
 
     def start(dt: str) -> None:
         files = _fingerprint(landing_dir, landing.log_files(landing_dir, source, dt))
+        # A partition with no file (its folder deleted or emptied) is loaded as empty:
+        # its rows go, and the ledger keeps one row for the folder, with nothing read.
+        empty = not files
+        if empty:
+            files = [FileLoad(f"{source}/dt={dt}/", 0, 0)]
         result = LoadResult(source, dt, files)
         tasks: list[Future] = []
         if _unchanged(sink, source, dt, files):
             result.skipped = True
-        else:
+        elif not empty:
             for f in files:
                 if pool:
                     tasks.append(pool.submit(_parse_file_task, landing_dir, source, f, spill_dir))
@@ -311,7 +316,8 @@ def _done(value) -> Future:
 def _write_parsed(
     sink: RawSink, result: LoadResult, parsed: list[tuple[FileLoad, GoodLines, list[tuple]]]
 ) -> None:
-    result.files = [file_load for file_load, _, _ in parsed]
+    if parsed:
+        result.files = [file_load for file_load, _, _ in parsed]
     bad = [row for _, _, rows in parsed for row in rows]
     rows = [good.unspill() for _, good, _ in parsed]
     source = result.source

@@ -98,6 +98,9 @@ class RawSink(Protocol):
     def ledger(self, source: str, dt: str | None) -> list[Fingerprint]:
         """The files the last load of this partition read, sorted by file."""
 
+    def loaded_partitions(self, source: str) -> list[str]:
+        """The partitions (dt, ISO) of `source` that the ledger holds."""
+
     def replace_partition(
         self,
         source: str,
@@ -180,6 +183,13 @@ class DuckDBSink:
         dt_value = date.fromisoformat(dt) if dt else None
         return self.conn.execute(LEDGER_QUERY, [source, dt_value]).fetchall()
 
+    def loaded_partitions(self, source: str) -> list[str]:
+        rows = self.conn.execute(
+            "select distinct dt from raw.load_ledger where source = ? and dt is not null",
+            [source],
+        ).fetchall()
+        return sorted(dt.isoformat() for (dt,) in rows)
+
     def replace_partition(self, source, dt, table, rows, quarantine, ledger, loaded_at) -> None:
         conn = self.conn
         dt_value = date.fromisoformat(dt) if dt else None
@@ -224,6 +234,16 @@ class ParquetSink:
             "order by source_file",
             [str(path)],
         ).fetchall()
+
+    def loaded_partitions(self, source: str) -> list[str]:
+        ledger_dir = self.lake_dir / "raw" / "load_ledger"
+        if not ledger_dir.is_dir():
+            return []
+        return sorted(
+            folder.name.removeprefix("dt=")
+            for folder in ledger_dir.glob("dt=*")
+            if (folder / f"{source}.parquet").exists() and folder.name != f"dt={lake.NULL_PARTITION}"
+        )
 
     def replace_partition(self, source, dt, table, rows, quarantine, ledger, loaded_at) -> None:
         # The data table's file is named after the table: one source per table.

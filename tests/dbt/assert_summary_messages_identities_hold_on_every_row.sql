@@ -1,16 +1,12 @@
 -- R13: on every outgoing row CREATED = SENT + rejected-before-Meta, FAILED <= CREATED,
 -- READ <= DELIVERED <= SENT and DELIVERED + FAILED <= CREATED; incoming rows carry
--- only RECEIVED (R12). Rejected-before-Meta is counted from the fact independently. An
--- incremental build checks the dates the summary rebuilt (rebuilt_dates).
-{%- set rebuilt = rebuilt_dates('summary_messages') %}
+-- only RECEIVED (R12). Rejected-before-Meta is counted from the fact independently.
 with summary as (
     select * from {{ ref('summary_messages') }}
-    where {{ on_rebuilt_dates('report_date', rebuilt) }}
 ),
 
 messages as (
     select * from {{ ref('fct_messages') }}
-    where {{ on_rebuilt_dates('report_date', rebuilt) }}
 ),
 
 rejected as (

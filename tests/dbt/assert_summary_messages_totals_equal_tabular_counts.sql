@@ -1,8 +1,6 @@
 -- R13: over any filter the summary's totals equal the counts of the tabular report's
 -- rows. Checked per (date, WABA, number, country, message type), the finest filter the
--- two share; coarser filters are sums of these. An incremental build checks the dates
--- the summary rebuilt (rebuilt_dates, dbt_project/macros/touched_rows.sql).
-{%- set rebuilt = rebuilt_dates('summary_messages') %}
+-- two share; coarser filters are sums of these.
 with summary as (
     select
         report_date,
@@ -17,7 +15,6 @@ with summary as (
         sum(coalesce(read, 0)) as read_count,
         sum(coalesce(received, 0)) as received
     from {{ ref('summary_messages') }}
-    where {{ on_rebuilt_dates('report_date', rebuilt) }}
     group by report_date, waba_id, wa_phone_number, country, message_type
 ),
 
@@ -41,7 +38,6 @@ tabular as (
         sum(case when status = 'read' then 1 else 0 end) as read_count,
         sum(case when is_incoming then 1 else 0 end) as received
     from {{ ref('tabular_report') }}
-    where {{ on_rebuilt_dates('created_at', rebuilt) }}
     group by
         cast(created_at as date),
         waba_id,

@@ -1,14 +1,15 @@
-{{
-    config(touched_key_config(
-        'request_id', "changed_staging_keys('stg_api_logs__request_recipients', 'request_id')",
-        key_floors={'stg_api_logs__request_recipients': 'request_id'}
-    ))
-}}
+{{ config(
+    unique_key='request_id',
+    pre_hook="{{ delete_changed_keys('request_id', 'changed_requests') }}",
+) }}
+-- depends_on: {{ ref('changed_requests') }}
 -- One row per outgoing message: one element of response.recipients of the earliest
 -- logged copy of each request (R1).
 with request_recipients as (
     select * from {{ ref('stg_api_logs__request_recipients') }}
-    where {{ in_touched_keys_of('stg_api_logs__request_recipients', 'request_id') }}
+    {% if is_incremental() %}
+        where request_id in (select request_id from {{ ref('changed_requests') }})
+    {% endif %}
 ),
 
 ranked as (
@@ -48,4 +49,3 @@ final as (
 )
 
 select * from final
-{{ whole_build_order('dt') }}

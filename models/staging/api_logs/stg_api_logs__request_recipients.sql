@@ -1,10 +1,20 @@
-{{ config(partition_replacement_config('api_logs', ['request_id', 'message_id', 'wamid'])) }}
+{{ config(
+    unique_key='dt',
+    pre_hook=[
+        "{{ log_replaced_rows('api_logs', {'request_id': 'request_id', 'message_id': 'message_id',"
+        " 'wamid': 'wamid', 'waba_id': 'waba_id', 'business_number': 'business_number',"
+        " 'user_number': 'user_number', 'happened_at': 'received_at'}) }}",
+        "{{ delete_changed_keys('dt', 'changed_partitions', where=\"source = 'api_logs'\") }}",
+    ],
+) }}
+-- depends_on: {{ ref('changed_partitions') }}
 -- One row per element of response.recipients of every logged copy of every request,
 -- copies included (they are removed in stg_api_logs__outgoing_messages, R1).
 with api_logs as (
     select * from {{ source('raw', 'api_logs') }}
     {% if is_incremental() %}
-        where {{ in_reloaded_partitions('api_logs') }}
+        -- Reloaded partitions replace their rows; the others keep them.
+        where dt in ({{ changed_partitions_of('api_logs') }})
     {% endif %}
 ),
 
@@ -90,4 +100,3 @@ final as (
 )
 
 select * from final
-{{ whole_build_order('dt') }}

@@ -1,10 +1,20 @@
-{{ config(partition_replacement_config('webhook_logs', ['wamid'])) }}
+{{ config(
+    unique_key='dt',
+    pre_hook=[
+        "{{ log_replaced_rows('webhook_logs', {'wamid': 'wamid', 'waba_id': 'waba_id',"
+        " 'business_number': 'business_number', 'user_number': 'user_number',"
+        " 'is_business_scoped_user': 'is_business_scoped_user', 'happened_at': 'created_at'}) }}",
+        "{{ delete_changed_keys('dt', 'changed_partitions', where=\"source = 'webhook_logs'\") }}",
+    ],
+) }}
+-- depends_on: {{ ref('changed_partitions') }}
 -- One row per element of messages[] of every webhook POST, Meta's redeliveries
 -- included (they are removed in stg_webhook_logs__incoming_messages, R2).
 with webhook_logs as (
     select * from {{ source('raw', 'webhook_logs') }}
     {% if is_incremental() %}
-        where {{ in_reloaded_partitions('webhook_logs') }}
+        -- Reloaded partitions replace their rows; the others keep them.
+        where dt in ({{ changed_partitions_of('webhook_logs') }})
     {% endif %}
 ),
 
@@ -143,4 +153,3 @@ final as (
 )
 
 select * from final
-{{ whole_build_order('dt') }}

@@ -1,14 +1,15 @@
-{{
-    config(touched_key_config(
-        'wamid', "changed_staging_keys('stg_webhook_logs__incoming_message_copies', 'wamid')",
-        key_floors={'stg_webhook_logs__incoming_message_copies': 'wamid'}
-    ))
-}}
+{{ config(
+    unique_key='wamid',
+    pre_hook="{{ delete_changed_keys('wamid', 'changed_incoming_messages') }}",
+) }}
+-- depends_on: {{ ref('changed_incoming_messages') }}
 -- One row per incoming message (an element of messages[]), redeliveries counted once:
 -- the earliest received copy of each wamid (R2).
 with message_copies as (
     select * from {{ ref('stg_webhook_logs__incoming_message_copies') }}
-    where {{ in_touched_keys_of('stg_webhook_logs__incoming_message_copies', 'wamid') }}
+    {% if is_incremental() %}
+        where wamid in (select wamid from {{ ref('changed_incoming_messages') }})
+    {% endif %}
 ),
 
 ranked as (
@@ -42,4 +43,3 @@ final as (
 )
 
 select * from final
-{{ whole_build_order('dt') }}

@@ -1,10 +1,20 @@
-{{ config(partition_replacement_config('webhook_logs', ['wamid', 'conversation_id'])) }}
+{{ config(
+    unique_key='dt',
+    pre_hook=[
+        "{{ log_replaced_rows('webhook_logs', {'wamid': 'wamid', 'conversation_id': 'conversation_id',"
+        " 'waba_id': 'waba_id', 'business_number': 'business_number', 'user_number': 'user_number',"
+        " 'happened_at': 'event_at', 'conversation_expires_at': 'conversation_expires_at'}) }}",
+        "{{ delete_changed_keys('dt', 'changed_partitions', where=\"source = 'webhook_logs'\") }}",
+    ],
+) }}
+-- depends_on: {{ ref('changed_partitions') }}
 -- One row per element of statuses[] in every entry and change of every webhook POST,
 -- redeliveries included (they are removed in int_status_events_deduplicated, R3).
 with webhook_logs as (
     select * from {{ source('raw', 'webhook_logs') }}
     {% if is_incremental() %}
-        where {{ in_reloaded_partitions('webhook_logs') }}
+        -- Reloaded partitions replace their rows; the others keep them.
+        where dt in ({{ changed_partitions_of('webhook_logs') }})
     {% endif %}
 ),
 
@@ -60,4 +70,3 @@ final as (
 )
 
 select * from final
-{{ whole_build_order('dt') }}
