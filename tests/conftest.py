@@ -66,34 +66,29 @@ def pytest_configure(config):
 
 
 # Files in the order their tests start: the costliest first (on two workers, each test
-# of the equivalence file takes 1-2 minutes, the free-tier file 2 minutes, the
-# touched-rows file 1 minute, ...), so that the long tests are shared out between the
-# workers instead of queued behind each other (pytest_xdist_make_scheduler below).
+# of the equivalence file takes 1-2 minutes, the free-tier file 2 minutes, ...), so
+# that the long tests are shared out between the workers instead of queued behind each
+# other (pytest_xdist_make_scheduler below).
 COSTLIEST_FILES = (
     "test_incremental_equivalence.py",
     "test_hostile_input.py",
     "test_full_check.py",
     "test_full_check.py",
     "test_free_tier.py",
-    "test_touched_rows.py",
-    "test_compaction.py",
     "test_pool.py",
     "test_serving.py",
-    "test_key_floors.py",
     "test_cli.py",
     "test_quality_checks.py",
     "test_docs_and_report.py",
     "test_dbt_resource.py",
 )
 # Files whose tests share a module-scoped fixture that takes long to build: each runs
-# whole on one worker, which builds the fixture once (the touched-rows fixture alone
-# takes about a minute; a worker that ran one of its tests would build it again).
+# whole on one worker, which builds the fixture once (a worker that ran one of its tests
+# would build it again).
 SHARED_FIXTURE_FILES = {
     "test_hostile_input.py",
     "test_full_check.py",
     "test_free_tier.py",
-    "test_touched_rows.py",
-    "test_key_floors.py",
     "test_docs_and_report.py",
     "test_sample_data.py",
 }
@@ -158,8 +153,6 @@ def table_contents(warehouse: Path) -> dict[str, list[tuple]]:
         relations = conn.execute(
             "select schema_name, table_name from duckdb_tables()"
             " where schema_name in ('staging', 'intermediate', 'marts')"
-            " and table_name not in"
-            " ('replaced_rows', 'model_watermarks', 'touched_keys', 'status_row_keys')"
             " union all select schema_name, view_name from duckdb_views()"
             " where schema_name = 'marts'"
         ).fetchall()

@@ -178,27 +178,22 @@ def test_june_2023_only_service_conversations_use_the_tier(month_runs):
     }
 
 
-def free_tier_places(warehouse: Path) -> tuple[dict[str, int | None], int]:
-    """Each conversation's `free_tier_rank`, and how many conversations the last run's
-    `int_conversations_priced` rebuilt (its touched keys, touched_keys.sql)."""
+def free_tier_places(warehouse: Path) -> dict[str, int | None]:
+    """Each conversation's `free_tier_rank`."""
     with duckdb.connect(str(warehouse), read_only=True) as conn:
-        places = dict(
+        return dict(
             conn.execute(
                 "select conversation_id, free_tier_rank from marts.fct_conversations"
             ).fetchall()
         )
-        (rebuilt,) = conn.execute(
-            "select count(*) from staging.touched_keys where model = 'int_conversations_priced'"
-        ).fetchone()
-    return places, rebuilt
 
 
 @pytest.mark.usefixtures("restored_environment")
-@pytest.mark.skipif(ENGINE != "duckdb", reason="touched keys are DuckDB's incremental runs")
+@pytest.mark.skipif(ENGINE != "duckdb", reason="incremental runs are DuckDB's (Spark builds whole)")
 def test_late_conversations_move_free_places_only_up_to_the_limit(tmp_path):
     """R21 incrementally: ranks stop at the limit, so a conversation that appears past the
-    last free place rebuilds itself only; one that appears before it pushes the last free
-    one out; and when it vanishes again, that one moves back in. Each state equals a full
+    last free place moves no other; one that appears before it pushes the last free one
+    out; and when it vanishes again, that one moves back in. Each state equals a full
     build of the same files (every staging, intermediate and mart table).
 
     1,010 conversations c0000..c1009 open a minute apart on 2022-11-10 (places 1..1010;
@@ -223,7 +218,7 @@ def test_late_conversations_move_free_places_only_up_to_the_limit(tmp_path):
     incremental = (tmp_path / "incremental" / "w.duckdb").resolve()
     settings = Settings(landing.resolve(), incremental, engine=ENGINE)
 
-    def run(day: str) -> tuple[dict[str, int | None], int]:
+    def run(day: str) -> dict[str, int | None]:
         outcome = run_pipeline(settings, day, day, echo=lambda _: None)
         assert outcome.ok, outcome.failures
         return free_tier_places(incremental)
@@ -234,24 +229,22 @@ def test_late_conversations_move_free_places_only_up_to_the_limit(tmp_path):
         assert outcome.ok, outcome.failures
         return table_contents(warehouse)
 
-    places, _ = run("2022-11-10")
+    places = run("2022-11-10")
     assert places == {f"c{i:04d}": i + 1 if i < 1000 else None for i in range(1010)}
 
     # `after` lands at place 1002, past the limit: no other place changes.
-    places, rebuilt = run("2022-11-11")
+    places = run("2022-11-11")
     assert places["after"] is None and places["c0999"] == 1000 and places["c1001"] is None
-    assert rebuilt == 1
 
     # `before` takes place 2: c0001..c0998 move one down, c0999 falls out of the tier.
-    places, rebuilt = run("2022-11-12")
+    places = run("2022-11-12")
     assert places["before"] == 2 and places["c0001"] == 3 and places["c0998"] == 1000
     assert places["c0999"] is None
-    assert rebuilt == 1011  # from `before` on: itself, c0001..c1009 and `after`
     assert table_contents(incremental) == full_build("full-1")
 
     # A rerun of 2022-11-12 finds its file empty: `before` vanishes, c0999 is free again.
     (landing / "webhook_logs/dt=2022-11-12/part.jsonl").write_text("")
-    places, _ = run("2022-11-12")
+    places = run("2022-11-12")
     assert "before" not in places
     assert places["c0001"] == 2 and places["c0999"] == 1000 and places["c1000"] is None
     assert table_contents(incremental) == full_build("full-2")

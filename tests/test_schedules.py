@@ -14,7 +14,7 @@ from dagster._core.storage.tags import (
 )
 from dagster._core.storage.tags import PARTITION_NAME_TAG as PARTITION_TAG
 
-from orchestration.partitions import dbt_partition_env, dbt_partition_window
+from orchestration.partitions import run_partition_window
 from orchestration.schedules import (
     changed_partitions,
     daily_schedule,
@@ -75,49 +75,33 @@ def test_the_sensor_requests_a_run_for_each_new_or_grown_partition(monkeypatch, 
     assert json.loads(cursor) == partition_fingerprints(landing)
 
 
-def test_a_scheduled_partition_reaches_dbt_as_a_one_day_window():
+def test_a_scheduled_partition_is_a_one_day_window():
     context = build_schedule_context(
         scheduled_execution_time=datetime(2022, 11, 26, 1, 0, tzinfo=UTC)
     )
     (request,) = daily_schedule.evaluate_tick(context).run_requests
-    assert dbt_partition_window(request.tags | {PARTITION_TAG: request.partition_key}) == {
-        "WA_PARTITIONS_FROM": "2022-11-25",
-        "WA_PARTITIONS_TO": "2022-11-25",
-    }
+    assert run_partition_window(request.tags | {PARTITION_TAG: request.partition_key}) == (
+        "2022-11-25",
+        "2022-11-25",
+    )
 
 
-def test_a_backfill_range_reaches_dbt_as_its_first_and_last_day():
+def test_a_backfill_range_is_its_first_and_last_day():
     tags = {
         ASSET_PARTITION_RANGE_START_TAG: "2022-11-01",
         ASSET_PARTITION_RANGE_END_TAG: "2022-11-30",
     }
-    assert dbt_partition_window(tags) == {
-        "WA_PARTITIONS_FROM": "2022-11-01",
-        "WA_PARTITIONS_TO": "2022-11-30",
-    }
+    assert run_partition_window(tags) == ("2022-11-01", "2022-11-30")
 
 
-def test_a_run_without_partitions_gives_dbt_no_window_and_bad_dates_are_refused():
-    assert dbt_partition_window({"dagster/backfill": "abc"}) == {}
+def test_a_run_without_partitions_has_no_window_and_bad_dates_are_refused():
+    assert run_partition_window({"dagster/backfill": "abc"}) is None
     with pytest.raises(ValueError):
-        dbt_partition_window({PARTITION_TAG: "2022-11-25'; drop table x; --"})
+        run_partition_window({PARTITION_TAG: "2022-11-25'; drop table x; --"})
     with pytest.raises(ValueError, match="ends before it starts"):
-        dbt_partition_window(
+        run_partition_window(
             {
                 ASSET_PARTITION_RANGE_START_TAG: "2022-11-30",
                 ASSET_PARTITION_RANGE_END_TAG: "2022-11-01",
             }
         )
-
-
-def test_the_window_is_set_for_dbt_only_inside_the_block(monkeypatch):
-    monkeypatch.setenv("WA_PARTITIONS_FROM", "1999-01-01")
-    monkeypatch.delenv("WA_PARTITIONS_TO", raising=False)
-    with dbt_partition_env({PARTITION_TAG: "2022-11-25"}):
-        assert os.environ["WA_PARTITIONS_FROM"] == "2022-11-25"
-        assert os.environ["WA_PARTITIONS_TO"] == "2022-11-25"
-    assert os.environ["WA_PARTITIONS_FROM"] == "1999-01-01"
-    assert "WA_PARTITIONS_TO" not in os.environ
-    # A run without partitions clears a window left in the environment.
-    with dbt_partition_env({}):
-        assert "WA_PARTITIONS_FROM" not in os.environ

@@ -13,7 +13,6 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration import warehouse
 from orchestration.dbt_manifest import ensure_manifest
-from orchestration.partitions import dbt_partition_env
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource, dbt_project
 
 ensure_manifest(dbt_project)
@@ -65,20 +64,20 @@ def warehouse_dbt_assets(
 ):
     # Unit tests test the SQL, not the data: CI runs them (tests/test_dbt_unit_tests.py),
     # scheduled runs skip their ~8 s.
-    # The run's partitions reach dbt as its window (orchestration/partitions.py).
-    with dbt_partition_env(context.run.tags):
-        invocation = dbt.cli(
-            ["build", "--exclude-resource-type", "unit_test"],
-            context=context,
-            raise_on_error=False,
-        )
-        events = []
-        started = time.monotonic()
-        for event in invocation.stream():
-            events.append(event)
-            if isinstance(event, Output | AssetMaterialization) and "unique_id" in event.metadata:
-                model = event.metadata["unique_id"].text.split(".")[-1]
-                progress.info(f"  dbt built {model} ({time.monotonic() - started:.0f}s)")
+    # dbt takes in every load since its last successful build, whatever the run's
+    # partitions (models/changes/change_window.sql).
+    invocation = dbt.cli(
+        ["build", "--exclude-resource-type", "unit_test"],
+        context=context,
+        raise_on_error=False,
+    )
+    events = []
+    started = time.monotonic()
+    for event in invocation.stream():
+        events.append(event)
+        if isinstance(event, Output | AssetMaterialization) and "unique_id" in event.metadata:
+            model = event.metadata["unique_id"].text.split(".")[-1]
+            progress.info(f"  dbt built {model} ({time.monotonic() - started:.0f}s)")
     keep_partial_parse(invocation.target_path)
     prune_invocation_folders(invocation.target_path)
     warehouse.refresh_catalog()  # on Spark, DuckDB views over the tables just written

@@ -242,7 +242,8 @@ class ParquetSink:
         return sorted(
             folder.name.removeprefix("dt=")
             for folder in ledger_dir.glob("dt=*")
-            if (folder / f"{source}.parquet").exists() and folder.name != f"dt={lake.NULL_PARTITION}"
+            if (folder / f"{source}.parquet").exists()
+            and folder.name != f"dt={lake.NULL_PARTITION}"
         )
 
     def replace_partition(self, source, dt, table, rows, quarantine, ledger, loaded_at) -> None:
