@@ -144,7 +144,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"{settings.landing_dir} in the range asked for"
         )
     _warehouse_free(settings.warehouse)
-    outcome = run_pipeline(settings, args.date_from, args.date_to)
+    outcome = run_pipeline(
+        settings, args.date_from, args.date_to, full_refresh=args.full_refresh
+    )
     if outcome.environment_failure:
         raise UsageError(f"{outcome.environment_failure} (details in {outcome.log_path})")
     if not outcome.ok:
@@ -344,6 +346,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--landing-dir", help=LANDING_HELP)
     run.add_argument("--warehouse", help=WAREHOUSE_HELP)
     _date_range(run, "dt partition (landing folder dt=YYYY-MM-DD) to load")
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild every dbt model whole, once after an upgrade that changed a model's"
+        " columns or after a seed changed (default: rebuild only what the loads changed)",
+    )
     run.set_defaults(func=cmd_run)
 
     export = sub.add_parser(

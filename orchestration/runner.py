@@ -85,6 +85,11 @@ def _loaded_partitions(settings: Settings) -> set[str]:
     return {dt for (dt,) in rows}
 
 
+def _dbt_config(full_refresh: bool) -> dict:
+    """The dbt asset's run config (orchestration/assets/dbt.py, DbtBuildConfig)."""
+    return {"ops": {"warehouse_dbt_assets": {"config": {"full_refresh": full_refresh}}}}
+
+
 def _instance() -> DagsterInstance:
     return DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
 
@@ -187,6 +192,7 @@ def run_pipeline(
     dt_from: str | None = None,
     dt_to: str | None = None,
     echo: Callable[[str], None] = print,
+    full_refresh: bool = False,
 ) -> RunOutcome:
     settings.export_env()
     from orchestration.assets.checks import model_checks, raw_checks
@@ -241,9 +247,7 @@ def run_pipeline(
                 resources=resources,
                 instance=instance,
                 raise_on_error=False,
-                run_config=QUIET,
-                # The same window as the loads: dbt replaces those days (and any day
-                # loaded since it last ran).
+                run_config=QUIET | _dbt_config(full_refresh),
                 tags=window_tags,
             )
         _report(result, echo, outcome)

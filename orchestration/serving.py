@@ -88,7 +88,8 @@ BIG_TABLES = {
     ),
     "fct_conversations": BigTable(
         f"conversation_id in (select conversation_id from {CHANGED_CONVERSATIONS})"
-        f" or (waba_id, opened_month) in (select (waba_id, opened_month) from {CHANGED_WABA_MONTHS})",
+        " or (waba_id, opened_month) in"
+        f" (select (waba_id, opened_month) from {CHANGED_WABA_MONTHS})",
         "opened_at",
     ),
 }

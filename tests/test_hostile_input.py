@@ -532,11 +532,14 @@ def test_sql_keeps_duckdb_s_hint_and_lists_the_tables(hostile):
     assert {"tabular_report", "summary_messages", "quarantine", "load_ledger"} <= names
 
 
-def test_a_warehouse_of_the_earlier_rules_and_layout_is_upgraded_by_the_next_run(hostile, tmp_path):
+def test_a_warehouse_of_the_earlier_rules_and_layout_is_upgraded_by_a_full_refresh(
+    hostile, tmp_path
+):
     """A warehouse an earlier version built: staging tables without the columns this
     version writes, and a ledger of partitions loaded under earlier validation rules.
-    One run rebuilds the first and reloads the second; the reports come out as written
-    by hand."""
+    The next run reloads the partitions, then stops on the models whose columns
+    changed and says to run once with --full-refresh; that run rebuilds them, and the
+    reports come out as written by hand."""
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copyfile(hostile["warehouse"], warehouse)
     with duckdb.connect(str(warehouse)) as conn:
@@ -547,7 +550,12 @@ def test_a_warehouse_of_the_earlier_rules_and_layout_is_upgraded_by_the_next_run
             conn.execute(f"alter table staging.{table} drop column is_business_scoped_user")
             conn.execute(f"alter table staging.{table} drop column profile_country_code")
         conn.execute("update raw.load_ledger set rules_version = null")
-    run = wa("run", "--landing-dir", str(hostile["landing"]), "--warehouse", str(warehouse))
+    args = ("--landing-dir", str(hostile["landing"]), "--warehouse", str(warehouse))
+    run = wa("run", *args)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "stg_webhook_logs__incoming_message_copies" in run.stdout
+    assert "wa-reports run --full-refresh" in run.stdout
+    run = wa("run", *args, "--full-refresh")
     assert run.returncode == 0, run.stdout + run.stderr
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         assert conn.execute(

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetMaterialization, Failure, Output
+from dagster import AssetExecutionContext, AssetMaterialization, Config, Failure, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration import warehouse
@@ -53,6 +53,14 @@ class LayerGroups(DagsterDbtTranslator):
         return dbt_resource_props.get("schema") or super().get_group_name(dbt_resource_props)
 
 
+class DbtBuildConfig(Config):
+    """How the dbt build runs (the launchpad's `config` of `warehouse_dbt_assets`)."""
+
+    # Rebuild every model whole: after an upgrade that changed a model's columns (its
+    # incremental build then fails, on_schema_change: fail), or a changed seed.
+    full_refresh: bool = False
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -60,14 +68,22 @@ class LayerGroups(DagsterDbtTranslator):
     dagster_dbt_translator=LayerGroups(),
 )
 def warehouse_dbt_assets(
-    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    config: DbtBuildConfig,
 ):
     # Unit tests test the SQL, not the data: CI runs them (tests/test_dbt_unit_tests.py),
     # scheduled runs skip their ~8 s.
     # dbt takes in every load since its last successful build, whatever the run's
     # partitions (models/changes/change_window.sql).
     invocation = dbt.cli(
-        ["build", "--exclude-resource-type", "unit_test"],
+        [
+            "build",
+            "--exclude-resource-type",
+            "unit_test",
+            *(["--full-refresh"] if config.full_refresh else []),
+        ],
         context=context,
         raise_on_error=False,
     )
@@ -137,9 +153,18 @@ def prune_invocation_folders(invocation_target: Path, now: float | None = None) 
 def failed_nodes(invocation) -> str:
     """The dbt nodes that errored or failed, named as dbt names them."""
     results = invocation.get_artifact("run_results.json").get("results", [])
-    failed = [
-        r["unique_id"].split(".", 2)[-1]
-        for r in results
-        if r.get("status") in ("error", "fail", "runtime error")
-    ]
-    return ", ".join(failed) or "see the dbt log"
+    failed = [r for r in results if r.get("status") in ("error", "fail", "runtime error")]
+    named = ", ".join(r["unique_id"].split(".", 2)[-1] for r in failed) or "see the dbt log"
+    messages = [r.get("message") or "" for r in failed]
+    if any(sign in message for message in messages for sign in SCHEMA_CHANGED):
+        named += f" ({FULL_REFRESH_HINT})"
+    return named
+
+
+# What a model's build says when its table has the columns of an earlier version: dbt's
+# words (on_schema_change: fail), or DuckDB's when a pre-hook reads a column the table
+# lacks. And what to do then.
+SCHEMA_CHANGED = ("out of sync", "Referenced column")
+FULL_REFRESH_HINT = (
+    "their columns changed in this version: run `wa-reports run --full-refresh` once"
+)
