@@ -144,9 +144,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"{settings.landing_dir} in the range asked for"
         )
     _warehouse_free(settings.warehouse)
-    outcome = run_pipeline(
-        settings, args.date_from, args.date_to, full_refresh=args.full_refresh
-    )
+    outcome = run_pipeline(settings, args.date_from, args.date_to, full_refresh=args.full_refresh)
     if outcome.environment_failure:
         raise UsageError(f"{outcome.environment_failure} (details in {outcome.log_path})")
     if not outcome.ok:

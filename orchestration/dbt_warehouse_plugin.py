@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import gc
 import os
+from pathlib import Path
 
 from dbt.adapters.duckdb.plugins import BasePlugin
+
+from orchestration.warehouse import memory_settings
 
 ALIAS = "warehouse"
 PLACEHOLDER = "wa-warehouse-set-by-plugin/warehouse.duckdb"
@@ -34,3 +37,9 @@ class Plugin(BasePlugin):
             if attachment.alias == ALIAS and attachment.path == PLACEHOLDER:
                 attachment.path = os.environ.get("WA_WAREHOUSE", "data/warehouse.duckdb")
         gc.freeze()
+
+    def configure_connection(self, conn) -> None:
+        """The memory limit and spill folder of `WA_MEMORY_LIMIT` (warehouse.py)."""
+        warehouse = Path(os.environ.get("WA_WAREHOUSE", "data/warehouse.duckdb"))
+        for name, value in memory_settings(warehouse).items():
+            conn.execute(f"set {name} = '{value}'")

@@ -8,6 +8,7 @@ point at the same file.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,14 @@ def _check_workers(text: str | None) -> None:
         raise SettingsError(f"WA_LOAD_WORKERS={text!r} is not a whole number of at least 1")
 
 
+MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+
+
+def _check_memory_limit(text: str | None) -> None:
+    if text and not MEMORY_SIZE.fullmatch(text.strip()):
+        raise SettingsError(f"WA_MEMORY_LIMIT={text!r} is not a size such as 3GB or 500MB")
+
+
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
@@ -74,6 +83,7 @@ class Settings:
             os.environ.get("WA_QUARANTINE_THRESHOLD", str(DEFAULT_QUARANTINE_THRESHOLD))
         )
         _check_workers(os.environ.get("WA_LOAD_WORKERS"))
+        _check_memory_limit(os.environ.get("WA_MEMORY_LIMIT"))
         serving = os.environ.get("WA_SERVING_DIR")
         engine = os.environ.get("WA_ENGINE") or "duckdb"
         if engine not in ENGINES:

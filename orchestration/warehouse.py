@@ -6,6 +6,7 @@ created here because they are written by Python, not by dbt.
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -75,14 +76,21 @@ alter table raw.load_ledger add column if not exists rules_version integer;
 # holding deleted rows, not only its own changes, so one writer with it on pays for all
 # the others (1.3 to 1.8 s at the serving step's close after a day on top of 30 days).
 # Dead rows are reclaimed by dbt's on-run-end compaction (dbt_project/macros/compaction.sql).
-WRITER_CONFIG = {"max_vacuum_tasks": 0}
+def memory_settings(warehouse: Path) -> dict[str, str]:
+    """DuckDB's memory limit from `WA_MEMORY_LIMIT` (e.g. `3GB`; unset: DuckDB's own, 80 %
+    of the machine's memory), with what does not fit spilled beside the warehouse. The
+    loader's connection and dbt's (orchestration/dbt_warehouse_plugin.py) both take it."""
+    limit = os.environ.get("WA_MEMORY_LIMIT", "").strip()
+    if not limit:
+        return {}
+    return {"memory_limit": limit, "temp_directory": f"{warehouse}.tmp"}
 
 
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     if read_only:
         return duckdb.connect(str(path), read_only=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), config=WRITER_CONFIG)
+    return duckdb.connect(str(path), config=memory_settings(path))
 
 
 def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:

@@ -1,7 +1,9 @@
 """`wa-reports check` and the weekly Dagster job: every check over every row.
 
-A daily run judges what it changed. A row corrupted outside the keys a run touches
-passes that run's checks; the full check must still fail on it, naming the test."""
+A daily run's raw-load checks judge the partitions it loads. A raw row corrupted in
+another partition passes that run's checks; the full check must still fail on it,
+naming the check. The dbt tests read every row in every run: a fact row written twice
+by hand fails the daily run already, and the full check too."""
 
 from __future__ import annotations
 
@@ -16,9 +18,11 @@ from tests.e2e_landing import build
 
 @pytest.fixture(scope="module")
 def corrupted(tmp_path_factory) -> dict:
-    """The hand-made landing run up to 2022-11-28; a message of 2022-11-25 then written
-    twice into `fct_messages` by hand; then the daily run of 2023-06-15, whose keys do
-    not include that message."""
+    """The hand-made landing run up to 2022-11-28; a raw API line of 2022-11-25 then made
+    to lose its `request_id` by hand; then the daily run of 2023-06-15, which does not
+    load that day.
+    After it, a message of 2022-11-25 written twice into `fct_messages` by hand, and a
+    second daily run of the same day."""
     root = tmp_path_factory.mktemp("full-check")
     landing = build(root / "landing")
     warehouse = root / "warehouse.duckdb"
@@ -28,16 +32,25 @@ def corrupted(tmp_path_factory) -> dict:
     clean_check = wa("check", *args)
     with duckdb.connect(str(warehouse)) as conn:
         conn.execute(
+            "update raw.api_logs set raw_line = replace(raw_line, '\"request_id\"', '\"id\"')"
+            " where dt = '2022-11-25' and line_number = 1"
+        )
+    daily = wa("run", *args, "--from", "2023-06-15", "--to", "2023-06-15")
+    ledger_check = wa("check", *args)
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute(
             "insert into marts.fct_messages select * from marts.fct_messages "
             "where message_id = 'a1:0'"
         )
-    daily = wa("run", *args, "--from", "2023-06-15", "--to", "2023-06-15")
+    second_daily = wa("run", *args, "--from", "2023-06-15", "--to", "2023-06-15")
     return {
         "args": args,
         "warehouse": warehouse,
         "landing": landing,
         "clean_check": clean_check,
         "daily": daily,
+        "ledger_check": ledger_check,
+        "second_daily": second_daily,
         "check": wa("check", *args),
     }
 
@@ -48,14 +61,28 @@ def test_clean_data_passes_the_full_check(corrupted):
     assert " 0 failed" in clean.stdout.splitlines()[-1]
 
 
+def failures(completed) -> list[str]:
+    return [line.strip() for line in completed.stdout.splitlines() if "FAIL" in line]
+
+
 def test_a_row_corrupted_outside_a_run_passes_the_daily_run_but_fails_the_full_check(corrupted):
     daily = corrupted["daily"]
-    assert daily.returncode == 0, daily.stdout  # the daily run judged only its own keys
+    assert daily.returncode == 0, daily.stdout  # its raw checks judged its own partition
+    check = corrupted["ledger_check"]
+    assert check.returncode == 1, check.stdout + check.stderr
+    assert any(
+        line.startswith("FAIL gx raw/api_logs required_fields_parse") for line in failures(check)
+    ), check.stdout
+    assert check.stdout.splitlines()[-1].startswith("checked ")
+
+
+def test_a_fact_row_written_twice_fails_the_daily_run_and_the_full_check(corrupted):
+    daily = corrupted["second_daily"]
+    assert daily.returncode == 1, daily.stdout
+    assert "unique_fct_messages_message_id" in daily.stdout
     check = corrupted["check"]
     assert check.returncode == 1, check.stdout + check.stderr
-    failures = [line.strip() for line in check.stdout.splitlines() if "FAIL" in line]
-    assert "FAIL dbt unique_fct_messages_message_id: 1 failing rows" in failures
-    assert check.stdout.splitlines()[-1].startswith("checked ")
+    assert "FAIL dbt unique_fct_messages_message_id: 1 failing rows" in failures(check)
 
 
 def test_the_weekly_job_runs_the_same_check_and_fails(corrupted, restored_environment):
