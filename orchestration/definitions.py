@@ -4,7 +4,7 @@ from dagster import Definitions
 
 from orchestration.assets.checks import model_checks, raw_checks
 from orchestration.assets.dbt import warehouse_dbt_assets
-from orchestration.assets.ingest import api_logs, phone_numbers, webhook_logs
+from orchestration.assets.ingest import api_logs, bookkeeping_tables, phone_numbers, webhook_logs
 from orchestration.assets.serving import serving_marts
 from orchestration.resources import build_resources
 from orchestration.schedules import (
@@ -17,7 +17,14 @@ from orchestration.schedules import (
 from orchestration.settings import Settings
 
 defs = Definitions(
-    assets=[api_logs, webhook_logs, phone_numbers, warehouse_dbt_assets, serving_marts],
+    assets=[
+        api_logs,
+        webhook_logs,
+        phone_numbers,
+        *bookkeeping_tables,
+        warehouse_dbt_assets,
+        serving_marts,
+    ],
     asset_checks=[*raw_checks, *model_checks],
     jobs=[daily_job, weekly_full_check],
     schedules=[daily_schedule, weekly_check_schedule],

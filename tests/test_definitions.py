@@ -10,6 +10,20 @@ pytestmark = pytest.mark.fast  # no warehouse built from landing data
 
 # A snapshot of the asset keys: a change to the graph shows up here in review.
 EXPECTED_ASSET_KEYS = {
+    "changes/change_window",
+    "changes/changed_conversation_statuses",
+    "changes/changed_conversations",
+    "changes/changed_incoming_messages",
+    "changes/changed_messages",
+    "changes/changed_partitions",
+    "changes/changed_report_dates",
+    "changes/changed_requests",
+    "changes/changed_status_wamids",
+    "changes/changed_users",
+    "changes/changed_waba_months",
+    "changes/replaced_rows",
+    "changes/replaced_rows_log",
+    "changes/successful_builds",
     "intermediate/int_conversations_aggregated",
     "intermediate/int_conversations_priced",
     "intermediate/int_incoming_messages_assigned_to_conversations",
@@ -24,6 +38,7 @@ EXPECTED_ASSET_KEYS = {
     "marts/summary_sessions",
     "marts/tabular_report",
     "raw/api_logs",
+    "raw/load_ledger",
     "raw/phone_numbers",
     "raw/webhook_logs",
     "reference/conversation_types",

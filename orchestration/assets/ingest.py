@@ -4,6 +4,7 @@ import time
 
 from dagster import (
     AssetExecutionContext,
+    AssetSpec,
     BackfillPolicy,
     MaterializeResult,
     MetadataValue,
@@ -92,3 +93,25 @@ def phone_numbers(
     with warehouse.raw_sink() as sink:
         result = load_phone_numbers(sink, warehouse.landing)
     return MaterializeResult(metadata=_metadata([result], time.monotonic() - started))
+
+
+# Tables the dbt models read that no asset materializes on its own: the load ledger,
+# written by every raw load, and dbt's change log, written by its hooks
+# (dbt_project/macros/change_log.sql). Declared so that the UI shows them in their layer.
+bookkeeping_tables = [
+    AssetSpec(
+        key=["raw", "load_ledger"],
+        group_name="raw",
+        description="One row per landing file per load: what was read, loaded, quarantined.",
+    ),
+    AssetSpec(
+        key=["changes", "successful_builds"],
+        group_name="changes",
+        description="One row per dbt build that built every model and failed nothing.",
+    ),
+    AssetSpec(
+        key=["changes", "replaced_rows_log"],
+        group_name="changes",
+        description="Keys of the staging rows a partition reload replaced, for the next build.",
+    ),
+]
