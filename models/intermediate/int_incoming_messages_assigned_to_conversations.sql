@@ -9,7 +9,10 @@
 with incoming_messages as (
     select * from {{ ref('stg_webhook_logs__incoming_messages') }}
     {% if is_incremental() %}
-        where wamid in (select message_id from {{ ref('changed_messages') }} where is_incoming)
+        where wamid in (
+            select message_id from {{ ref('changed_messages') }}
+            where is_incoming
+        )
     {% endif %}
 ),
 

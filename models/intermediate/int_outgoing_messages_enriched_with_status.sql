@@ -9,7 +9,10 @@
 with outgoing_messages as (
     select * from {{ ref('stg_api_logs__outgoing_messages') }}
     {% if is_incremental() %}
-        where message_id in (select message_id from {{ ref('changed_messages') }} where not is_incoming)
+        where message_id in (
+            select message_id from {{ ref('changed_messages') }}
+            where not is_incoming
+        )
     {% endif %}
 ),
 
@@ -20,7 +23,10 @@ status_events as (
         not is_orphan
         and is_counted_status
         {% if is_incremental() %}
-            and message_id in (select message_id from {{ ref('changed_messages') }} where not is_incoming)
+            and message_id in (
+                select message_id from {{ ref('changed_messages') }}
+                where not is_incoming
+            )
         {% endif %}
 ),
 

@@ -8,14 +8,20 @@
 with outgoing_messages as (
     select * from {{ ref('int_outgoing_messages_enriched_with_status') }}
     {% if is_incremental() %}
-        where message_id in (select message_id from {{ ref('changed_messages') }} where not is_incoming)
+        where message_id in (
+            select message_id from {{ ref('changed_messages') }}
+            where not is_incoming
+        )
     {% endif %}
 ),
 
 incoming_messages as (
     select * from {{ ref('stg_webhook_logs__incoming_messages') }}
     {% if is_incremental() %}
-        where wamid in (select message_id from {{ ref('changed_messages') }} where is_incoming)
+        where wamid in (
+            select message_id from {{ ref('changed_messages') }}
+            where is_incoming
+        )
     {% endif %}
 ),
 
