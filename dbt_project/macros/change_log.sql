@@ -96,6 +96,15 @@
     where dt in ({{ changed_partitions_of(ledger_source) }})
 {% endmacro %}
 
+{#- True before the first successful build: then every row is new, every keyed model is
+    built whole, and the changes models list everything without following the fan-out
+    (a full build of 1M messages: about 4 s less). Read when the model runs. -#}
+{% macro no_successful_build_yet() %}
+    {%- if not execute -%}{{ return(false) }}{%- endif -%}
+    {%- set builds = run_query('select count(*) from ' ~ source('changes', 'successful_builds')) -%}
+    {{ return(builds.columns[0].values()[0] == 0) }}
+{% endmacro %}
+
 {#- The newest load in the ledger: what this build takes in (no load runs beside a build:
     both hold the warehouse). -#}
 {% macro newest_load() -%}

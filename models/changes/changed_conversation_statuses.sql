@@ -4,7 +4,8 @@
 -- that name it (R15); it opens at a delivery of one of its messages (R16), so within
 -- the times of these copies, and its window ends at the latest expiration they carry,
 -- or 24 hours after (R18). Read for the months its free tier ranks in (R21) and the
--- incoming messages its window can hold.
+-- incoming messages its window can hold. Before the first successful build, when every
+-- month and message is new (changed_waba_months, changed_messages), it holds no row.
 with status_copies as (
     select
         wamid,
@@ -37,7 +38,11 @@ conversation_wamids as (
         conversation_id,
         wamid
     from status_copies
-    where conversation_id in (select changed_conversations.conversation_id from changed_conversations)
+    where
+        conversation_id in (select changed_conversations.conversation_id from changed_conversations)
+        {% if no_successful_build_yet() %}
+            and false
+        {% endif %}
 ),
 
 final as (
@@ -54,6 +59,9 @@ final as (
     from conversation_wamids
     inner join status_copies
         on conversation_wamids.wamid = status_copies.wamid
+    {% if no_successful_build_yet() %}
+        where false
+    {% endif %}
 )
 
 select * from final

@@ -104,17 +104,30 @@ incoming as (
 ),
 
 final as (
-    select
-        message_id,
-        false as is_incoming
-    from outgoing
-    where message_id is not null
-    union all
-    select
-        wamid as message_id,
-        true as is_incoming
-    from incoming
-    where wamid is not null
+    {% if no_successful_build_yet() %}
+        -- Before the first successful build every message is new.
+        select
+            message_id,
+            false as is_incoming
+        from outgoing_messages
+        union all
+        select
+            wamid as message_id,
+            true as is_incoming
+        from incoming_messages
+    {% else %}
+        select
+            message_id,
+            false as is_incoming
+        from outgoing
+        where message_id is not null
+        union all
+        select
+            wamid as message_id,
+            true as is_incoming
+        from incoming
+        where wamid is not null
+    {% endif %}
 )
 
 select * from final

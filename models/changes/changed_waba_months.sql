@@ -1,8 +1,20 @@
 -- One row per (WABA, UTC month) whose free-tier places are ranked again (R21): every
 -- WABA a changed conversation's statuses name, with every month one of its messages'
--- statuses fall in (where it opens, now or before).
+-- statuses fall in (where it opens, now or before). Before the first successful build:
+-- every WABA and month of a status.
+-- depends_on: {{ ref('stg_webhook_logs__status_events') }}
 with conversation_statuses as (
-    select * from {{ ref('changed_conversation_statuses') }}
+    {% if no_successful_build_yet() %}
+        select
+            conversation_id,
+            true as names_conversation,
+            waba_id,
+            event_at
+        from {{ ref('stg_webhook_logs__status_events') }}
+        where conversation_id is not null
+    {% else %}
+        select * from {{ ref('changed_conversation_statuses') }}
+    {% endif %}
 ),
 
 conversation_wabas as (
