@@ -64,7 +64,8 @@ PARQUET_LINK = "parquet"
 class BigTable(NamedTuple):
     """A served table kept up to date by key rather than copied whole."""
 
-    changed: str  # SQL: the row's key changed in the last build (the `changes` models)
+    key: str  # the column that identifies a row
+    changed: str  # SQL: the row may have changed in the last build (the `changes` models)
     filed_by: str  # the timestamp column whose date files a row in its Parquet folder
 
     @property
@@ -81,12 +82,15 @@ CHANGED_CONVERSATIONS = "source.changes.changed_conversations"
 CHANGED_WABA_MONTHS = "source.changes.changed_waba_months"
 BIG_TABLES = {
     "fct_messages": BigTable(
-        f"message_id in (select message_id from {CHANGED_MESSAGES})", "created_at"
+        "message_id", f"message_id in (select message_id from {CHANGED_MESSAGES})", "created_at"
     ),
     "tabular_report": BigTable(
-        f"whatsapp_id in (select message_id from {CHANGED_MESSAGES})", "created_at"
+        "whatsapp_id",
+        f"whatsapp_id in (select message_id from {CHANGED_MESSAGES})",
+        "created_at",
     ),
     "fct_conversations": BigTable(
+        "conversation_id",
         f"conversation_id in (select conversation_id from {CHANGED_CONVERSATIONS})"
         " or (waba_id, opened_month) in"
         f" (select (waba_id, opened_month) from {CHANGED_WABA_MONTHS})",
@@ -257,25 +261,22 @@ def _published_from(serving_db: Path) -> tuple[str, object] | None:
 def _copy_table(
     conn: duckdb.DuckDBPyConnection, table: str, by_key: bool
 ) -> set[date | None] | None:
-    """Bring target.marts.<table> level with the warehouse: only the rows of the keys the
-    last build changed where `by_key` and the table is big, else all. Returns the Parquet
-    dates those rows were and are filed under (None: copied whole)."""
+    """Bring target.marts.<table> level with the warehouse: where `by_key` and the table
+    is big, only the rows that differ among those the last build may have changed (a
+    WABA-month ranked again rewrites few of its conversations), else all. Returns the
+    Parquet dates those rows were and are filed under (None: copied whole)."""
     big = BIG_TABLES.get(table)
     if by_key and big is not None:
-        # The rows that go are read once, for their dates and their positions; the rows
-        # that come, once, for the insert and their dates.
+        old = f"select * from target.marts.{table} where {big.changed}"
+        new = f"select * from source.marts.{table} where {big.changed}"
+        conn.execute(f"create or replace temp table leaving as {old} except {new}")
+        conn.execute(f"create or replace temp table arriving as {new} except {old}")
         conn.execute(
-            f"create or replace temp table leaving as select {big.date} as filed_under"
-            f" from target.marts.{table} where {big.changed}"
+            f"delete from target.marts.{table} where {big.key} in (select {big.key} from leaving)"
         )
-        conn.execute(
-            f"create or replace temp table arriving as"
-            f" select * from source.marts.{table} where {big.changed}"
-        )
-        conn.execute(f"delete from target.marts.{table} where {big.changed}")
         conn.execute(f"insert into target.marts.{table} select * from arriving")
         touched = conn.execute(
-            f"select filed_under from leaving union select {big.date} from arriving"
+            f"select {big.date} from leaving union select {big.date} from arriving"
         ).fetchall()
         conn.execute("drop table leaving")
         conn.execute("drop table arriving")

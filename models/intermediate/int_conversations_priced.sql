@@ -10,7 +10,9 @@ with conversations as (
     select * from {{ ref('int_conversations_aggregated') }} as aggregated
     {% if is_incremental() %}
         -- The changed conversations, and every conversation of a WABA-month whose free
-        -- places are ranked again (R21): a month is ranked whole.
+        -- places are ranked again (R21): a month is ranked whole, and the run writes the
+        -- changed conversations (deleted by the pre-hook, so not in kept_places) and
+        -- those whose place moved.
         where
             conversation_id in (select conversation_id from {{ ref('changed_conversations') }})
             or exists (
@@ -188,3 +190,14 @@ final as (
 )
 
 select * from final
+{% if is_incremental() %}
+    -- A conversation of the month whose place did not move keeps its stored row (every
+    -- other input of it is unchanged); the changed ones were deleted by the pre-hook.
+    where not exists (
+        select 1
+        from {{ this }} as kept
+        where
+            kept.conversation_id = final.conversation_id
+            and kept.free_tier_rank is not distinct from final.free_tier_rank
+    )
+{% endif %}
