@@ -4,7 +4,13 @@ from dagster import Definitions
 
 from orchestration.assets.checks import model_checks, raw_checks
 from orchestration.assets.dbt import warehouse_dbt_assets
-from orchestration.assets.ingest import api_logs, bookkeeping_tables, phone_numbers, webhook_logs
+from orchestration.assets.ingest import (
+    api_logs,
+    bookkeeping_tables,
+    phone_numbers,
+    wabas,
+    webhook_logs,
+)
 from orchestration.assets.serving import serving_marts
 from orchestration.resources import build_resources
 from orchestration.schedules import (
@@ -21,6 +27,7 @@ defs = Definitions(
         api_logs,
         webhook_logs,
         phone_numbers,
+        wabas,
         *bookkeeping_tables,
         warehouse_dbt_assets,
         serving_marts,

@@ -1,4 +1,4 @@
-"""CSV exports of the three reports, with the source document's titles and formats.
+"""CSV exports of the four reports, with the source document's titles and formats.
 
 Comma-separated, RFC 4180 quoting, UTF-8, a header line; DATE like `Nov 25, 2022`;
 timestamps like `2022-11-25T08:34:10.000Z`; booleans `true`/`false`; FREE TIER
@@ -140,8 +140,48 @@ REPORTS = [
             ("ref", "REF", plain),
             ("ref1", "REF1", plain),
             ("ref2", "REF2", plain),
+            ("pricing_model", "PRICING_MODEL", plain),
+            ("pricing_category", "PRICING_CATEGORY", plain),
+            ("pricing_type", "PRICING_TYPE", plain),
+            ("tier", "TIER", plain),
+            ("currency", "CURRENCY", plain),
+            ("amount", "AMOUNT", amount),
         ],
         ["created_at", "whatsapp_id"],
+    ),
+    Report(
+        "marts.summary_charges",
+        "summary_charges.csv",
+        "report_date",
+        [
+            ("report_date", "DATE", report_date),
+            ("waba_id", "WABA ID", plain),
+            ("wa_phone_number", "WA PHONE NUMBER", plain),
+            ("display_name", "DISPLAY NAME", plain),
+            ("country", "COUNTRY", plain),
+            ("market", "MARKET", plain),
+            ("billing_month", "BILLING MONTH", plain),
+            ("pricing_category", "PRICING CATEGORY", plain),
+            ("pricing_type", "PRICING TYPE", plain),
+            ("tier", "TIER", plain),
+            ("currency", "CURRENCY", plain),
+            ("delivered", "DELIVERED", plain),
+            ("charged", "CHARGED", plain),
+            ("amount", "AMOUNT", amount),
+        ],
+        [
+            "report_date",
+            "waba_id",
+            "wa_phone_number",
+            "display_name",
+            "country",
+            "market",
+            "billing_month",
+            "pricing_category",
+            "pricing_type",
+            "tier",
+            "currency",
+        ],
     ),
 ]
 

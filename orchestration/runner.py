@@ -197,7 +197,7 @@ def run_pipeline(
     settings.export_env()
     from orchestration.assets.checks import model_checks, raw_checks
     from orchestration.assets.dbt import warehouse_dbt_assets
-    from orchestration.assets.ingest import api_logs, phone_numbers, webhook_logs
+    from orchestration.assets.ingest import api_logs, phone_numbers, wabas, webhook_logs
     from orchestration.assets.serving import serving_marts
     from orchestration.resources import build_resources
 
@@ -243,7 +243,7 @@ def run_pipeline(
         # dbt's own log goes to a file; the lines printed here summarise it.
         with log_path.open("a") as log, _to_log(log, echo):
             result = materialize(
-                [phone_numbers, warehouse_dbt_assets, *model_checks, serving_marts],
+                [phone_numbers, wabas, warehouse_dbt_assets, *model_checks, serving_marts],
                 resources=resources,
                 instance=instance,
                 raise_on_error=False,

@@ -8,8 +8,8 @@ warehouse):
 - `serving.duckdb`: the tables under the same names (`marts.tabular_report`, ...), built
   under a temporary name and moved into place with one atomic rename; a view of the
   warehouse over another served table stays a view (VIEWS_OVER);
-- `parquet/`: the same tables for tools that read Parquet, but for `fct_messages`
-  (NOT_IN_PARQUET); `parquet` is a symlink to a versioned folder, swapped atomically too.
+- `parquet/`: the same tables for tools that read Parquet, but for the facts that `tabular_report`
+  holds (NOT_IN_PARQUET); `parquet` is a symlink to a versioned folder, swapped atomically too.
   The summaries and dimensions are one file each (`parquet/<table>.parquet`);
   `tabular_report` and `fct_conversations` are folders with one file per date
   (`parquet/<table>/partition_date=<date>/data_0.parquet`), so that a run rewrites only
@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -39,13 +40,16 @@ from orchestration.warehouse import on_dates
 # changed message rows is mostly one core's work (0.9 to 1.0 s on a day on top of 30
 # days), which the conversations' copy and Parquet then share the machine with.
 SERVED_CHAINS = (
-    ("fct_messages", "tabular_report"),  # fct_messages first: tabular_report is a view over it
+    # The facts first: tabular_report is a view over them.
+    ("fct_messages", "fct_message_charges", "tabular_report"),
     (
         "fct_conversations",
         "summary_messages",
         "summary_sessions",
+        "summary_charges",
         "dim_phone_numbers",
         "dim_countries",
+        "dim_wabas",
     ),
 )
 SERVED_TABLES = tuple(table for chain in SERVED_CHAINS for table in chain)
@@ -54,7 +58,7 @@ SERVED_TABLES = tuple(table for chain in SERVED_CHAINS for table in chain)
 # smaller). DuckDB stores a view's SQL relative to its own catalog, so the view reads the
 # serving copy's table. Where the warehouse keeps the view differently (on Spark every
 # mart is a view over Parquet), the rows are copied as before.
-VIEWS_OVER = {"tabular_report": "fct_messages"}
+VIEWS_OVER = {"tabular_report": ("fct_messages", "fct_message_charges")}
 # The loads' bookkeeping, copied whole into the copy's `raw` schema (small tables).
 RAW_SERVED = ("quarantine", "load_ledger")
 SERVING_DB = "serving.duckdb"  # not marts.duckdb: DuckDB names the catalog after the file
@@ -89,6 +93,9 @@ BIG_TABLES = {
         f"whatsapp_id in (select message_id from {CHANGED_MESSAGES})",
         "created_at",
     ),
+    # Rebuilt whole by dbt (its allowances and tiers rank whole months): every row may
+    # have changed, and the copy takes those that differ.
+    "fct_message_charges": BigTable("message_id", "true", "created_at"),
     "fct_conversations": BigTable(
         "conversation_id",
         f"conversation_id in (select conversation_id from {CHANGED_CONVERSATIONS})"
@@ -101,7 +108,7 @@ BIG_TABLES = {
 # `fct_messages` holds the same rows with the flags the summaries count, and is served in
 # serving.duckdb. A second copy of them cost a day's run on top of 30 days 2.5 s (the 1.1M
 # rows of its ten touched dates, written again).
-NOT_IN_PARQUET = {"fct_messages"}
+NOT_IN_PARQUET = {"fct_messages", "fct_message_charges"}
 PARTITION_COLUMN = "partition_date"
 # A big table's dates are written one file each, by this many connections at once (one
 # per core, at least two), in row groups of PARQUET_ROW_GROUP_ROWS. On 2 cores the 9
@@ -211,7 +218,7 @@ def _publish_chain(
         for table in tables:
             if _recreate_view(cursor, table):
                 # The same keys and dates as the table it reads.
-                touched_dates = dates_rewritten[VIEWS_OVER[table]]
+                touched_dates = _union_of_dates(dates_rewritten[base] for base in VIEWS_OVER[table])
             else:
                 touched_dates = _copy_table(cursor, table, by_key)
             dates_rewritten[table] = touched_dates
@@ -302,15 +309,27 @@ def _marts_table_types(
     )
 
 
+def _union_of_dates(
+    parts: Iterable[set[date | None] | None],
+) -> set[date | None] | None:
+    """The dates any of `parts` rewrote (None, every date, where one was copied whole)."""
+    union: set[date | None] = set()
+    for part in parts:
+        if part is None:
+            return None
+        union |= part
+    return union
+
+
 def _recreate_view(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Define target.marts.<table> as the warehouse's view over a stored served table
     (VIEWS_OVER), replacing what the previous copy had; False where the warehouse does
     not keep it so, or the view reads something the copy does not hold."""
-    base = VIEWS_OVER.get(table)
-    if base is None:
+    bases = VIEWS_OVER.get(table)
+    if bases is None:
         return False
-    kinds = _marts_table_types(conn, "source", table, base)
-    if kinds.get(table) != "VIEW" or kinds.get(base) != "BASE TABLE":
+    kinds = _marts_table_types(conn, "source", table, *bases)
+    if kinds.get(table) != "VIEW" or any(kinds.get(base) != "BASE TABLE" for base in bases):
         return False
     (definition,) = conn.execute(
         "select sql from duckdb_views() where database_name = 'source'"

@@ -41,6 +41,18 @@ create table if not exists raw.phone_numbers (
     raw_line varchar not null,
     loaded_at timestamp not null
 );
+create table if not exists raw.wabas (
+    source_file varchar not null,
+    line_number integer not null,
+    waba_id varchar not null,
+    business_portfolio_id varchar,
+    name varchar,
+    timezone varchar not null,
+    currency varchar not null,
+    updated_at timestamp not null,
+    raw_line varchar not null,
+    loaded_at timestamp not null
+);
 create table if not exists raw.quarantine (
     source varchar not null,
     dt date,
@@ -71,11 +83,6 @@ alter table raw.load_ledger add column if not exists rules_version integer;
 """
 
 
-# Every connection that writes the warehouse checkpoints without DuckDB's vacuum, as dbt
-# does (dbt_project/profiles.yml): a checkpoint with it runs the merge over every table
-# holding deleted rows, not only its own changes, so one writer with it on pays for all
-# the others (1.3 to 1.8 s at the serving step's close after a day on top of 30 days).
-# Dead rows are reclaimed by dbt's on-run-end compaction (dbt_project/macros/compaction.sql).
 def memory_settings(warehouse: Path) -> dict[str, str]:
     """DuckDB's memory limit from `WA_MEMORY_LIMIT` (e.g. `3GB`; unset: DuckDB's own, 80 %
     of the machine's memory), with what does not fit spilled beside the warehouse. The

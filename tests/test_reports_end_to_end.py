@@ -33,7 +33,8 @@ def test_the_run_and_the_export_succeed(built):
 
 
 @pytest.mark.parametrize(
-    "name", ["tabular_report.csv", "summary_messages.csv", "summary_sessions.csv"]
+    "name",
+    ["tabular_report.csv", "summary_messages.csv", "summary_sessions.csv", "summary_charges.csv"],
 )
 def test_each_csv_equals_the_hand_written_expectation(built, name):
     actual = (built["root"] / "out" / name).read_bytes()

@@ -139,3 +139,27 @@ business_changes as (
 {% macro month_of(expr) -%}
     cast({{ dbt.date_trunc('month', expr) }} as date)
 {%- endmacro %}
+
+{#- A UTC TIMESTAMP (no time zone) -> the wall-clock TIMESTAMP in IANA zone `zone_expr`
+    (R36: pricing boundaries are read in the WABA's time zone). DuckDB uses its ICU
+    extension's tz database, Spark its JVM's. -#}
+{% macro to_local_time(utc_expr, zone_expr) -%}
+    {{ return(adapter.dispatch('to_local_time', 'whatsapp_reports')(utc_expr, zone_expr)) }}
+{%- endmacro %}
+{% macro default__to_local_time(utc_expr, zone_expr) -%}
+    from_utc_timestamp({{ utc_expr }}, {{ zone_expr }})
+{%- endmacro %}
+{% macro duckdb__to_local_time(utc_expr, zone_expr) -%}
+    cast(timezone({{ zone_expr }}, timezone('UTC', {{ utc_expr }})) as timestamp)
+{%- endmacro %}
+
+{#- `YYYY-MM` of a date or timestamp (BILLING MONTH, R36). -#}
+{% macro year_month_text(expr) -%}
+    {{ return(adapter.dispatch('year_month_text', 'whatsapp_reports')(expr)) }}
+{%- endmacro %}
+{% macro default__year_month_text(expr) -%}
+    date_format({{ expr }}, 'yyyy-MM')
+{%- endmacro %}
+{% macro duckdb__year_month_text(expr) -%}
+    strftime({{ expr }}, '%Y-%m')
+{%- endmacro %}

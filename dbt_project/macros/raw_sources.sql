@@ -34,7 +34,13 @@
         ~ ' updated_at timestamp, raw_line string, loaded_at timestamp) using parquet'
         ~ ' location \'' ~ lake ~ '/phone_numbers\''
     ) %}
-    {% for table in tables.keys() | list + ['phone_numbers'] %}
+    {% do run_query(
+        'create table if not exists raw.wabas (source_file string, line_number int,'
+        ~ ' waba_id string, business_portfolio_id string, name string, timezone string,'
+        ~ ' currency string, updated_at timestamp, raw_line string, loaded_at timestamp)'
+        ~ ' using parquet location \'' ~ lake ~ '/wabas\''
+    ) %}
+    {% for table in tables.keys() | list + ['phone_numbers', 'wabas'] %}
         {% do run_query('refresh table raw.' ~ table) %}
     {% endfor %}
 {% endmacro %}

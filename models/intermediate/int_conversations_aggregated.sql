@@ -3,25 +3,32 @@
     pre_hook="{{ delete_changed_keys('conversation_id', 'changed_conversations') }}",
 ) }}
 -- depends_on: {{ ref('changed_conversations') }}
--- One row per conversation.id seen on a counted, non-orphan status (R15), with who it
--- is between, its origin type, when it opened (R16), when its window ends (R18) and
--- the message whose delivery opened it (R19).
-with status_events as (
-    select * from {{ ref('int_status_events_deduplicated') }}
+-- One row per conversation.id seen on a counted, non-orphan status of a message priced
+-- per conversation (R15, R32), with who it is between, its origin type, when it opened
+-- (R16), when its window ends (R18) and the message whose delivery opened it (R19).
+with messages as (
+    -- The outgoing messages linked to the conversation (R15). R32: a message priced per
+    -- message never opens, joins or counts toward a conversation.
+    select * from {{ ref('int_outgoing_messages_enriched_with_status') }}
     where
-        not is_orphan
-        and is_counted_status
-        and conversation_id is not null
+        conversation_id is not null
+        and pricing_model = 'CBP'
         {% if is_incremental() %}
             and conversation_id in (select conversation_id from {{ ref('changed_conversations') }})
         {% endif %}
 ),
 
-messages as (
-    -- The outgoing messages linked to the conversation (R15).
-    select * from {{ ref('int_outgoing_messages_enriched_with_status') }}
+status_events as (
+    select * from {{ ref('int_status_events_deduplicated') }}
     where
-        conversation_id is not null
+        not is_orphan
+        and is_counted_status
+        and conversation_id is not null
+        and message_id in (
+            select priced_per_conversation.message_id
+            from {{ ref('int_outgoing_messages_enriched_with_status') }} as priced_per_conversation
+            where priced_per_conversation.pricing_model = 'CBP'
+        )
         {% if is_incremental() %}
             and conversation_id in (select conversation_id from {{ ref('changed_conversations') }})
         {% endif %}

@@ -61,7 +61,17 @@ located as (
     left join user_countries
         on conversations.user_number = user_countries.user_number
     left join pricing_markets
-        on user_countries.country_code = pricing_markets.country_code
+        -- R22/R37: the market row in force on the day the conversation opened.
+        on
+            user_countries.country_code = pricing_markets.country_code
+            and (
+                pricing_markets.effective_from is null
+                or cast(conversations.opened_at as date) >= pricing_markets.effective_from
+            )
+            and (
+                pricing_markets.effective_to is null
+                or cast(conversations.opened_at as date) <= pricing_markets.effective_to
+            )
     left join conversation_types
         on conversations.origin_type = conversation_types.origin_type
 ),

@@ -4,8 +4,8 @@
 ) }}
 -- depends_on: {{ ref('changed_messages') }}
 -- One row per outgoing message with its observed status timestamps, the flags of
--- R6-R8, its current status (R9), its failure reason (R25) and the conversation its
--- statuses name (R15).
+-- R6-R8, its current status (R9), its failure reason (R25), the conversation its
+-- statuses name (R15), its pricing label (R31) and pricing model (R32).
 with outgoing_messages as (
     select * from {{ ref('stg_api_logs__outgoing_messages') }}
     {% if is_incremental() %}
@@ -34,11 +34,50 @@ error_codes as (
     select * from {{ ref('whatsapp_error_codes') }}
 ),
 
+wabas as (
+    select * from {{ ref('dim_wabas') }}
+),
+
+pricing_eras as (
+    select * from {{ ref('pricing_eras') }}
+),
+
+labels as (
+    -- R31: the pricing object of the earliest delivered-or-read status carrying one,
+    -- else of the earliest sent status carrying one; in the same second, delivered
+    -- before read.
+    select
+        message_id,
+        upper(pricing_model) as label_pricing_model,
+        pricing_type as label_type_sent,
+        replace(lower(pricing_category), '-', '_') as label_category,
+        is_pricing_billable as is_label_billable,
+        row_number() over (
+            partition by message_id
+            order by
+                case when status = 'sent' then 1 else 0 end,
+                event_at,
+                case when status = 'delivered' then 0 else 1 end,
+                received_at, source_file, line_number
+        ) as label_rank
+    from status_events
+    where
+        status in ('sent', 'delivered', 'read')
+        and (
+            pricing_model is not null
+            or pricing_type is not null
+            or pricing_category is not null
+            or is_pricing_billable is not null
+        )
+),
+
 links as (
-    -- R15: the conversation on the message's earliest status that carries one.
+    -- R15: the conversation on the message's earliest status that carries one, and the
+    -- origin type that status names.
     select
         message_id,
         conversation_id,
+        conversation_origin_type,
         row_number() over (
             partition by message_id
             order by event_at, received_at, source_file, line_number, conversation_id
@@ -80,6 +119,22 @@ flagged as (
         status_times.meta_failed_at,
         meta_failures.meta_failure_reason,
         links.conversation_id,
+        links.conversation_origin_type,
+        labels.message_id is not null as has_pricing_label,
+        labels.label_pricing_model,
+        labels.label_category,
+        labels.label_type_sent,
+        -- R31: a type other than the three known ones (or none) reads by `billable`.
+        case
+            when labels.message_id is null then null
+            when labels.label_type_sent in ('regular', 'free_customer_service', 'free_entry_point')
+                then labels.label_type_sent
+            when labels.is_label_billable then 'regular'
+            else 'free_customer_service'
+        end as label_type,
+        -- R36: the local date of CREATED_AT decides the era of an unlabelled message.
+        cast({{ to_local_time('outgoing_messages.created_at', 'wabas.time_zone') }} as date)
+            as created_local_date,
         -- R6: accepted by Meta when Meta gave the message a wamid.
         outgoing_messages.wamid is not null as is_accepted,
         -- R7: a read implies a delivery Meta may not have reported.
@@ -98,6 +153,12 @@ flagged as (
         on
             outgoing_messages.message_id = links.message_id
             and links.link_rank = 1
+    left join labels
+        on
+            outgoing_messages.message_id = labels.message_id
+            and labels.label_rank = 1
+    left join wabas
+        on outgoing_messages.waba_id = wabas.waba_id
 ),
 
 final as (
@@ -122,8 +183,27 @@ final as (
         case
             when not is_accepted then rejection_message
             when has_failed_status and not is_delivered then meta_failure_reason
-        end as reason_for_failure
+        end as reason_for_failure,
+        -- R32: the label's model, else the era of the local date of CREATED_AT; none
+        -- for a message rejected before Meta.
+        case
+            when not is_accepted then null
+            when label_pricing_model in ('CBP', 'PMP') then label_pricing_model
+            else pricing_eras.pricing_model
+        end as pricing_model,
+        -- R31/R40: counted as a data-quality result.
+        (
+            label_type_sent is not null
+            and label_type_sent not in ('regular', 'free_customer_service', 'free_entry_point')
+        ) as has_unknown_label_type
     from flagged
+    left join pricing_eras
+        on
+            flagged.created_local_date >= pricing_eras.effective_from
+            and (
+                pricing_eras.effective_to is null
+                or flagged.created_local_date <= pricing_eras.effective_to
+            )
 )
 
 select * from final

@@ -1,11 +1,13 @@
 -- One row per country a user number can resolve to (R14), with its Meta pricing
--- market (R22: unlisted countries and `Unknown` price as `Other`).
+-- market today (R22, R37: unlisted countries and `Unknown` price as `Other`; a priced
+-- message or conversation looks the market up on its own date).
 with calling_codes as (
     select * from {{ ref('country_calling_codes') }}
 ),
 
 pricing_markets as (
     select * from {{ ref('pricing_markets') }}
+    where effective_to is null  -- the row still in force
 ),
 
 countries as (

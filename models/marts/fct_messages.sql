@@ -84,7 +84,12 @@ outgoing_rows as (
         ref1,
         ref2,
         wamid,
-        conversation_id
+        conversation_id,
+        conversation_origin_type,
+        pricing_model,
+        label_category,
+        label_type,
+        has_unknown_label_type
     from outgoing_messages
 ),
 
@@ -118,7 +123,12 @@ incoming_rows as (
         cast(null as {{ dbt.type_string() }}) as ref1,
         cast(null as {{ dbt.type_string() }}) as ref2,
         wamid,
-        conversation_id
+        conversation_id,
+        cast(null as {{ dbt.type_string() }}) as conversation_origin_type,
+        cast(null as {{ dbt.type_string() }}) as pricing_model,
+        cast(null as {{ dbt.type_string() }}) as label_category,
+        cast(null as {{ dbt.type_string() }}) as label_type,
+        cast(null as boolean) as has_unknown_label_type
     from incoming_messages_linked
 ),
 
@@ -166,11 +176,17 @@ final as (
         all_messages.status,
         all_messages.reason_for_failure,
         all_messages.conversation_id,
-        conversations.origin_type as conversation_type,
+        -- R32: a message priced per message shows the conversation Meta named, but is in
+        -- no conversation of the Sessions report.
+        case
+            when all_messages.pricing_model = 'PMP' then all_messages.conversation_origin_type
+            else conversations.origin_type
+        end as conversation_type,
         -- R19: the message whose delivery opened the conversation starts it; every
         -- other message of it, incoming ones included, is in it.
         case
             when all_messages.conversation_id is null then null
+            when all_messages.pricing_model = 'PMP' then null
             when all_messages.message_id = conversations.opening_message_id
                 then 'Conversation start'
             else 'In Conversation'
@@ -179,7 +195,11 @@ final as (
         all_messages.ref,
         all_messages.ref1,
         all_messages.ref2,
-        all_messages.wamid
+        all_messages.wamid,
+        all_messages.pricing_model,
+        all_messages.label_category,
+        all_messages.label_type,
+        all_messages.has_unknown_label_type
     from all_messages
     left join user_countries
         on all_messages.user_number = user_countries.user_number

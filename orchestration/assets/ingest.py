@@ -12,7 +12,12 @@ from dagster import (
 )
 
 from orchestration import landing
-from orchestration.ingest.load import LoadResult, load_log_partitions, load_phone_numbers
+from orchestration.ingest.load import (
+    LoadResult,
+    load_log_partitions,
+    load_phone_numbers,
+    load_wabas,
+)
 from orchestration.partitions import daily_partitions
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 
@@ -92,6 +97,21 @@ def phone_numbers(
     started = time.monotonic()
     with warehouse.raw_sink() as sink:
         result = load_phone_numbers(sink, warehouse.landing)
+    return MaterializeResult(metadata=_metadata([result], time.monotonic() - started))
+
+
+@asset(
+    key_prefix="raw",
+    name="wabas",
+    description="Every row of every WABA registry snapshot (optional; replaced whole each load).",
+    group_name="raw",
+    pool=WAREHOUSE_POOL,
+    kinds={"python", "duckdb"},
+)
+def wabas(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    started = time.monotonic()
+    with warehouse.raw_sink() as sink:
+        result = load_wabas(sink, warehouse.landing)
     return MaterializeResult(metadata=_metadata([result], time.monotonic() - started))
 
 

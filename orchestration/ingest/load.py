@@ -19,6 +19,7 @@ import csv
 import io
 import multiprocessing
 import os
+import re
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -35,6 +36,7 @@ from orchestration import landing
 from orchestration.ingest.sinks import GoodLines, RawSink
 from orchestration.ingest.validate import (
     Invalid,
+    known_time_zone,
     latest_received_at,
     parse_iso_utc,
     validate_api_line,
@@ -45,7 +47,8 @@ VALIDATORS: dict[str, Callable[[Any], datetime]] = {
     "api_logs": validate_api_line,
     "webhook_logs": validate_webhook_line,
 }
-REGISTRY_COLUMNS = ["waba_id", "phone_number", "phone_number_id", "display_name", "updated_at"]
+PHONE_NUMBER_COLUMNS = ["waba_id", "phone_number", "phone_number_id", "display_name", "updated_at"]
+WABA_COLUMNS = ["waba_id", "business_portfolio_id", "name", "timezone", "currency", "updated_at"]
 MAX_RAW_CHARS = 10_000  # a quarantined line longer than this is kept truncated
 # The version of the validation rules (ingest/validate.py, the registry's parsing here).
 # The ledger records it per file; a partition loaded under another version is loaded
@@ -53,7 +56,8 @@ MAX_RAW_CHARS = 10_000  # a quarantined line longer than this is kept truncated
 # took) are judged by the new ones. Raise it with every change to what a line may be.
 # 2: plausible times, message_id identity, business-scoped users, group statuses, only
 # field `messages`, blank lines, BOM, RFC 4180 registry records.
-RULES_VERSION = 2
+# 3: tier announcements (`account_update`), the `wabas` registry.
+RULES_VERSION = 3
 # Workers are forked: they only read files and return rows, and fork needs no
 # re-import of the caller's main module (which a pytest-xdist worker does not have).
 _FORK = multiprocessing.get_context("fork")
@@ -330,10 +334,50 @@ def load_log_partition(sink: RawSink, landing_dir: Path, source: str, dt: str) -
     return result
 
 
-def _parse_registry_file(path: Path, load: FileLoad, good: list[tuple], bad: list[tuple]) -> None:
+def _phone_number_row(values: list[str]) -> tuple:
+    waba_id, phone, phone_id, name, updated = values
+    if not waba_id.isdigit():
+        raise Invalid("waba_id is not a string of digits")
+    if not phone.isdigit():
+        raise Invalid("phone_number is not a string of digits")
+    return (waba_id, phone, phone_id or None, name or None, parse_iso_utc(updated, "updated_at"))
+
+
+def _waba_row(values: list[str]) -> tuple:
+    waba_id, portfolio_id, name, timezone, currency, updated = values
+    if not waba_id.isdigit():
+        raise Invalid("waba_id is not a string of digits")
+    if portfolio_id and not portfolio_id.isdigit():
+        raise Invalid("business_portfolio_id is not a string of digits")
+    if not known_time_zone(timezone):
+        raise Invalid(f"timezone {timezone!r} is not an IANA time zone name")
+    if not re.fullmatch("[A-Z]{3}", currency):
+        raise Invalid(f"currency {currency!r} is not an ISO 4217 code")
+    updated_at = parse_iso_utc(updated, "updated_at")
+    return (waba_id, portfolio_id or None, name or None, timezone, currency, updated_at)
+
+
+@dataclass(frozen=True)
+class Registry:
+    """A registry export: its landing folder (= raw table), its CSV header and the check
+    that turns a record's fields into a raw row (raising Invalid for a bad record)."""
+
+    name: str
+    columns: list[str]
+    row: Callable[[list[str]], tuple]
+
+
+PHONE_NUMBERS = Registry(landing.PHONE_NUMBERS, PHONE_NUMBER_COLUMNS, _phone_number_row)
+WABAS = Registry(landing.WABAS, WABA_COLUMNS, _waba_row)
+
+
+def _parse_registry_file(
+    registry: Registry, path: Path, load: FileLoad, good: list[tuple], bad: list[tuple]
+) -> None:
     """One registry snapshot, read as RFC 4180 CSV (a quoted field may span lines; a UTF-8
     BOM is ignored). A record counts as one line read, wherever it spans; blank records
     are counted, not quarantined."""
+    columns = registry.columns
     text, reason = _decode(path.read_bytes())
     text = text.removeprefix("\ufeff")
     if reason or not text.strip():
@@ -343,12 +387,10 @@ def _parse_registry_file(path: Path, load: FileLoad, good: list[tuple], bad: lis
     physical = text.splitlines()
     records = csv.reader(io.StringIO(text, newline=""))
     header = next(records)
-    if [h.strip() for h in header] != REGISTRY_COLUMNS:
+    if [h.strip() for h in header] != columns:
         load.lines_read = load.lines_quarantined = len(physical)
         for number, line in enumerate(physical, start=1):
-            bad.append(
-                (load.source_file, number, f"header is not {','.join(REGISTRY_COLUMNS)}", line)
-            )
+            bad.append((load.source_file, number, f"header is not {','.join(columns)}", line))
         return
     while True:
         number = records.line_num + 1  # the record's first line in the file
@@ -368,37 +410,25 @@ def _parse_registry_file(path: Path, load: FileLoad, good: list[tuple], bad: lis
         try:
             if error:
                 raise Invalid(error)
-            if len(values) != len(REGISTRY_COLUMNS):
-                raise Invalid(f"{len(values)} fields, expected {len(REGISTRY_COLUMNS)}")
-            waba_id, phone, phone_id, name, updated = values
-            if not waba_id.isdigit():
-                raise Invalid("waba_id is not a string of digits")
-            if not phone.isdigit():
-                raise Invalid("phone_number is not a string of digits")
-            updated_at = parse_iso_utc(updated, "updated_at")
+            if len(values) != len(columns):
+                raise Invalid(f"{len(values)} fields, expected {len(columns)}")
+            row = registry.row(values)
         except Invalid as exc:
             bad.append((load.source_file, number, str(exc), raw[:MAX_RAW_CHARS]))
             load.lines_quarantined += 1
             continue
-        good.append(
-            (
-                load.source_file,
-                number,
-                waba_id,
-                phone,
-                phone_id or None,
-                name or None,
-                updated_at,
-                raw,
-            )
-        )
+        good.append((load.source_file, number, *row, raw))
         load.lines_loaded += 1
 
 
-def load_phone_numbers(sink: RawSink, landing_dir: Path) -> LoadResult:
-    """Load every registry snapshot into `raw.phone_numbers` (replaced whole)."""
-    source = landing.PHONE_NUMBERS
-    files = _fingerprint(landing_dir, landing.registry_files(landing_dir))
+def load_registry(sink: RawSink, landing_dir: Path, registry: Registry) -> LoadResult:
+    """Load every snapshot of a registry into `raw.<registry>` (replaced whole). A registry
+    with no file (never given, or its folder deleted) is loaded as empty: its rows go, and
+    the ledger keeps one row for the folder, with nothing read."""
+    source = registry.name
+    files = _fingerprint(landing_dir, landing.registry_files(landing_dir, source))
+    if not files:
+        files = [FileLoad(f"{source}/", 0, 0)]
     result = LoadResult(source, None, files)
     if _unchanged(sink, source, None, files):
         result.skipped = True
@@ -406,9 +436,21 @@ def load_phone_numbers(sink: RawSink, landing_dir: Path) -> LoadResult:
     good: list[tuple] = []
     bad: list[tuple] = []
     for file_load in files:
-        _parse_registry_file(landing_dir / file_load.source_file, file_load, good, bad)
+        if file_load.source_file.endswith("/"):
+            continue
+        _parse_registry_file(registry, landing_dir / file_load.source_file, file_load, good, bad)
     loaded_at = _now()
-    rows = pd.DataFrame(good, columns=["source_file", "line_number", *REGISTRY_COLUMNS, "raw_line"])
+    rows = pd.DataFrame(good, columns=["source_file", "line_number", *registry.columns, "raw_line"])
     rows["loaded_at"] = loaded_at
-    _replace_partition(sink, source, None, files, "phone_numbers", rows, bad, loaded_at)
+    _replace_partition(sink, source, None, files, source, rows, bad, loaded_at)
     return result
+
+
+def load_phone_numbers(sink: RawSink, landing_dir: Path) -> LoadResult:
+    """Load every phone-number registry snapshot into `raw.phone_numbers`."""
+    return load_registry(sink, landing_dir, PHONE_NUMBERS)
+
+
+def load_wabas(sink: RawSink, landing_dir: Path) -> LoadResult:
+    """Load every WABA registry snapshot into `raw.wabas` (optional: R36)."""
+    return load_registry(sink, landing_dir, WABAS)

@@ -14,6 +14,9 @@ subclass), and `type(x) is int` leaves out booleans, which are not unix seconds.
 
 from __future__ import annotations
 
+import functools
+import re
+import zoneinfo
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,6 +36,16 @@ _MAX_UNIX_DIGITS = 12
 
 class Invalid(Exception):
     """Raised inside a validator; its message is the quarantine reason."""
+
+
+def known_time_zone(name: str) -> bool:
+    """Is `name` an IANA time zone name (R36: a WABA's time zone)?"""
+    return name in _time_zones()
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones() - {"localtime", "Factory"})
 
 
 def parse_iso_utc(value: Any, field: str) -> datetime:
@@ -317,9 +330,42 @@ def validate_webhook_line(line: Any) -> datetime:
             if type(change) is not dict:
                 raise Invalid(f"changes[] {NOT_OBJECT}")
             # A change without a field (hand-written logs) is read as `messages`.
-            if change.get("field", "messages") in ("messages", None):
+            field = change.get("field", "messages")
+            if field in ("messages", None):
                 _check_change_value(change.get("value"), *limits)
+            elif field == "account_update":
+                _check_account_update(change.get("value"), limits[0])
     return received_at
+
+
+TIER_ANNOUNCEMENT = "VOLUME_BASED_PRICING_TIER_UPDATE"
+_TIER = re.compile(r"[0-9]{1,12}:([0-9]{1,12}|MAX)")
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+
+
+def _check_account_update(value: Any, latest_event: int) -> None:
+    """A volume-tier announcement (R38) needs its five fields; other account events are
+    valid and load nothing."""
+    if type(value) is not dict or value.get("event") != TIER_ANNOUNCEMENT:
+        return
+    info = value.get("volume_tier_info")
+    if type(info) is not dict:
+        raise _fault(info, "value.volume_tier_info", NOT_OBJECT)
+    _unix_seconds(
+        info.get("tier_update_time"),
+        "volume_tier_info.tier_update_time",
+        latest_event,
+        "received_at + 1 hour",
+    )
+    for name in ("pricing_category", "region"):
+        if type(info.get(name)) is not str or not info[name].strip():
+            raise _fault(info.get(name), f"volume_tier_info.{name}", NOT_NON_EMPTY)
+    tier = info.get("tier")
+    if type(tier) is not str or not _TIER.fullmatch(tier):
+        raise Invalid(f"volume_tier_info.tier {str(tier)[:40]!r} is not <from>:<to> or <from>:MAX")
+    month = info.get("effective_month")
+    if type(month) is not str or not _MONTH.fullmatch(month):
+        raise Invalid(f"volume_tier_info.effective_month {str(month)[:40]!r} is not YYYY-MM")
 
 
 def _check_change_value(value: Any, latest_event: int, latest_expiration: int) -> None:

@@ -41,13 +41,17 @@ class CheckScope:
         return f"dt between date '{self.window[0]}' and date '{self.window[1]}'"
 
 
+# How a check judges the warehouse: a read-only connection and its scope in, an outcome out.
+Evaluate = Callable[["duckdb.DuckDBPyConnection", "CheckScope"], "Outcome"]
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
     asset: str  # the asset key path, as `raw/api_logs`
     severity: str  # "ERROR" or "WARN"
     rule: str
-    evaluate: Callable[[duckdb.DuckDBPyConnection, CheckScope], Outcome]
+    evaluate: Evaluate
 
 
 def _pairs_equal(pairs: list[tuple[str, str]]) -> list:
@@ -94,7 +98,7 @@ REQUIRED_SQL = {
 }
 
 
-def required_fields(source: str) -> Callable[[duckdb.DuckDBPyConnection, CheckScope], Outcome]:
+def required_fields(source: str) -> Evaluate:
     def evaluate(conn: duckdb.DuckDBPyConnection, scope: CheckScope) -> Outcome:
         # The run's partitions only: older ones were judged when they were loaded.
         frame = conn.execute(REQUIRED_SQL[source].format(dt_filter=scope.dt_filter())).df()
@@ -110,7 +114,7 @@ def required_fields(source: str) -> Callable[[duckdb.DuckDBPyConnection, CheckSc
     return evaluate
 
 
-def quarantine_rate(source: str) -> Callable[[duckdb.DuckDBPyConnection, CheckScope], Outcome]:
+def quarantine_rate(source: str) -> Evaluate:
     def evaluate(conn: duckdb.DuckDBPyConnection, scope: CheckScope) -> Outcome:
         threshold = scope.quarantine_threshold
         frame = conn.execute(
@@ -139,7 +143,7 @@ def quarantine_rate(source: str) -> Callable[[duckdb.DuckDBPyConnection, CheckSc
     return evaluate
 
 
-def ledger_reconciles(source: str) -> Callable[[duckdb.DuckDBPyConnection, CheckScope], Outcome]:
+def ledger_reconciles(source: str) -> Evaluate:
     def evaluate(conn: duckdb.DuckDBPyConnection, _: CheckScope) -> Outcome:
         frame = conn.execute(
             f"""
@@ -177,7 +181,7 @@ def ledger_reconciles(source: str) -> Callable[[duckdb.DuckDBPyConnection, Check
     return evaluate
 
 
-def files_read_to_end(source: str) -> Callable[[duckdb.DuckDBPyConnection, CheckScope], Outcome]:
+def files_read_to_end(source: str) -> Evaluate:
     """R26: every loaded file was read to its end. A damaged file (truncated or corrupt
     gzip, not gzip at all) keeps the lines before the damage, and stays red in every run
     until the file is replaced or removed: lost lines are never green."""
@@ -222,20 +226,27 @@ def _landing_paths_under(prefixes: tuple[str, ...] | None) -> Callable:
     return evaluate
 
 
-def registry_quarantine(conn: duckdb.DuckDBPyConnection, _: CheckScope) -> Outcome:
+def registry_quarantine(registry: str) -> Evaluate:
     """R26/R30: registry rows that could not be read are counted, by file and line."""
-    frame = conn.execute("""
-        select source_file, line_number, reason, false as loaded
-        from raw.quarantine where source = 'phone_numbers'
-        order by source_file, line_number""").df()
-    outcome = validate(
-        "registry_quarantine",
-        frame,
-        [gxe.ExpectColumnValuesToBeInSet(column="loaded", value_set=[True])],
-        ["source_file", "line_number"],
-    )
-    outcome.details["rows_quarantined"] = len(frame)
-    return outcome
+
+    def evaluate(conn: duckdb.DuckDBPyConnection, _: CheckScope) -> Outcome:
+        frame = conn.execute(
+            """
+            select source_file, line_number, reason, false as loaded
+            from raw.quarantine where source = ?
+            order by source_file, line_number""",
+            [registry],
+        ).df()
+        outcome = validate(
+            "registry_quarantine",
+            frame,
+            [gxe.ExpectColumnValuesToBeInSet(column="loaded", value_set=[True])],
+            ["source_file", "line_number"],
+        )
+        outcome.details["rows_quarantined"] = len(frame)
+        return outcome
+
+    return evaluate
 
 
 # -- statuses and registry ---------------------------------------------------------------
@@ -254,6 +265,18 @@ def orphan_and_unknown_statuses(conn: duckdb.DuckDBPyConnection, _: CheckScope) 
     )
     outcome.failing_count = int(frame["events"].sum())
     return outcome
+
+
+def wabas_missing_from_registry(conn: duckdb.DuckDBPyConnection, _: CheckScope) -> Outcome:
+    """R36/R40: a WABA seen in the logs but not in the `wabas` registry is priced as UTC,
+    USD and a portfolio of its own."""
+    frame = conn.execute("select waba_id, is_registered from marts.dim_wabas").df()
+    return validate(
+        "waba_registry_coverage",
+        frame,
+        [gxe.ExpectColumnValuesToBeInSet(column="is_registered", value_set=[True])],
+        ["waba_id"],
+    )
 
 
 def numbers_missing_from_registry(conn: duckdb.DuckDBPyConnection, _: CheckScope) -> Outcome:
@@ -311,21 +334,26 @@ RAW_CHECKS = [
 ]
 
 REGISTRY_CHECKS = [
-    Check(
-        "ledger_reconciles",
-        "raw/phone_numbers",
-        "ERROR",
-        "R27: per file, records read = loaded + quarantined + blank, and the counts match "
-        "the tables",
-        ledger_reconciles("phone_numbers"),
-    ),
-    Check(
-        "registry_rows_quarantined",
-        "raw/phone_numbers",
-        "WARN",
-        "R26/R30: registry rows that could not be read are counted",
-        registry_quarantine,
-    ),
+    check
+    for registry in ("phone_numbers", "wabas")
+    for check in (
+        Check(
+            "ledger_reconciles",
+            f"raw/{registry}",
+            "ERROR",
+            "R27: per file, records read = loaded + quarantined + blank, and the counts "
+            "match the tables",
+            ledger_reconciles(registry),
+        ),
+        Check(
+            "registry_rows_quarantined",
+            f"raw/{registry}",
+            "WARN",
+            "R26/R30: registry rows that could not be read are counted",
+            registry_quarantine(registry),
+        ),
+    )
+] + [
     Check(
         "landing_paths_known",
         "raw/phone_numbers",
@@ -350,6 +378,14 @@ MODEL_CHECKS = [
         "WARN",
         "R30: business numbers seen in the logs but missing from the registry",
         numbers_missing_from_registry,
+    ),
+    Check(
+        "wabas_missing_from_registry",
+        "marts/dim_wabas",
+        "WARN",
+        "R36/R40: WABAs seen in the logs but missing from the wabas registry (priced as "
+        "UTC, USD and a portfolio of their own)",
+        wabas_missing_from_registry,
     ),
 ]
 # The marts' rules (R13's identities and totals, R22's rates, R24's free tier and

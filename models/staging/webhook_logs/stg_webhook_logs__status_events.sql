@@ -25,7 +25,7 @@ with webhook_logs as (
     'recipient_id': 'string',
     'recipient_user_id': 'string',
     'conversation': {'id': 'string', 'expiration_timestamp': 'string', 'origin': {'type': 'string'}},
-    'pricing': {'category': 'string'},
+    'pricing': {'billable': 'string', 'pricing_model': 'string', 'type': 'string', 'category': 'string'},
     'errors': 'json',
 }]}) }},
 
@@ -57,7 +57,11 @@ final as (
         {{ from_unix_seconds('status_event.conversation.expiration_timestamp') }}
             as conversation_expires_at,
         status_event.conversation.origin.type as conversation_origin_type,
+        -- R31: the pricing label as Meta sent it; read in int_outgoing_messages_enriched_with_status.
+        status_event.pricing.pricing_model,
+        status_event.pricing.type as pricing_type,
         status_event.pricing.category as pricing_category,
+        lower(status_event.pricing.billable) = 'true' as is_pricing_billable,
         {{ json_string('status_event.errors', '$[0].code') }} as error_code,
         {{ json_string('status_event.errors', '$[0].title') }} as error_title,
         {{ json_string('status_event.errors', '$[0].error_data.details') }} as error_details,
