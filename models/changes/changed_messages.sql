@@ -1,7 +1,8 @@
 -- One row per message (outgoing message_id, incoming wamid) whose fact row may change:
 -- - outgoing: its request changed (R1), its statuses changed (R3-R9), its user is a
---   business-scoped user whose country may have changed (R14), or a conversation its
---   statuses name changed (its type and opening, R19);
+--   business-scoped user whose country may have changed (R14), a conversation its
+--   statuses name changed (its type and opening, R19), or its WABA's registry row may
+--   have (the era of an unlabelled message, R32, R36);
 -- - incoming: its copies changed (R2), its user's country may have changed, or it falls
 --   in the span where a changed conversation's window can be, for the same business
 --   number and user (R18).
@@ -36,6 +37,10 @@ changed_incoming_messages as (
 
 changed_users as (
     select * from {{ ref('changed_users') }}
+),
+
+changed_wabas as (
+    select * from {{ ref('changed_wabas') }}
 ),
 
 conversation_statuses as (
@@ -77,6 +82,7 @@ outgoing as (
         outgoing_messages.wamid in (select changed_status_wamids.wamid from changed_status_wamids)
         or outgoing_messages.wamid in (select conversation_statuses.wamid from conversation_statuses)
         or outgoing_messages.user_number in (select changed_users.user_number from changed_users)
+        or outgoing_messages.waba_id in (select changed_wabas.waba_id from changed_wabas)
 ),
 
 incoming as (
