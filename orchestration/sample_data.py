@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import orjson
 
@@ -91,6 +92,34 @@ INCOMING_TYPES = ["text"] * 14 + [
     "reaction",
 ]
 NEW_ERA = date(2023, 6, 1)
+# Per-message pricing (R31-R41): labels from 2025-07-01, tier announcements from
+# 2025-10-01, service charged from 2026-10-01.
+PMP_ERA = date(2025, 7, 1)
+ANNOUNCEMENTS_FROM = date(2025, 10, 1)
+# The `wabas` registry: three time zones, one portfolio with two WABAs, an INR WABA whose
+# number only sends in the per-message era.
+WABAS = [
+    ("105954558954427", "880000000000001", "Acme India", "Asia/Kolkata", "USD"),
+    ("109283746501928", "880000000000001", "Acme US", "America/New_York", "USD"),
+    ("107485930291844", "880000000000002", "Kaleyra Italy", "Europe/Rome", "USD"),
+    ("105954558954499", "880000000000003", "Acme India Rupee", "Asia/Kolkata", "INR"),
+]
+INR_NUMBER = ("918049276099", "105954558954499", "Acme India Rupee Desk", "100000000000099")
+INR_CARD_FROM = date(2026, 1, 1)  # the sample INR rate card's first day
+TIME_ZONES = {waba: ZoneInfo(zone) for waba, _, _, zone, _ in WABAS}
+# WABAs on API v23 get a conversation id per message; the others (v24) get none, except
+# inside a free entry point window.
+API_V23_WABAS = {"105954558954427"}
+PMP_TEMPLATE_CATEGORIES = [
+    ("marketing", 30),
+    ("utility", 40),
+    ("authentication", 15),
+    ("marketing_lite", 5),
+    ("authentication-international", 3),  # as Meta writes it in status webhooks
+]
+# Authentication-international is charged where the card prices it: India and Indonesia.
+AUTHENTICATION_INTERNATIONAL_PREFIXES = ("91", "62")
+FREE_ENTRY_POINT_WINDOW = 3 * DAY
 
 
 def _iso(ts: float) -> str:
@@ -104,6 +133,17 @@ class Conversation:
     origin: str
     expires: int
     opened: bool = False
+
+
+@dataclass
+class Label:
+    """What a message's statuses carry: the `conversation` object (or none) and the
+    `pricing` object, and on which of sent / delivered-or-read the pricing rides."""
+
+    conversation: dict | None
+    pricing: dict
+    on_sent: bool = True
+    on_later: bool = True
 
 
 @dataclass
@@ -164,6 +204,9 @@ class Simulation:
         self.last_referral: dict[tuple[str, str], int] = {}
         self.business_weights = [b[3] for b in BUSINESS_NUMBERS]
         self.counter = 0
+        # Choices that exist only in the per-message era draw from their own generator,
+        # so that the conversation era's data stay what they were for a given seed.
+        self.pmp_rng = random.Random(hash(rng.getstate()))
 
     def _user_number(self) -> str:
         prefix, digits, _ = self.rng.choices(USER_COUNTRIES, [c[2] for c in USER_COUNTRIES])[0]
@@ -212,13 +255,18 @@ class Simulation:
         status: str,
         ts: int,
         user: str,
-        conv: Conversation | None,
+        conv: Conversation | Label | None,
         with_conv: bool,
         expiration: bool,
         errors: list | None = None,
     ) -> dict:
         item: dict = {"id": wamid, "status": status, "timestamp": str(ts), "recipient_id": user}
-        if conv is not None and with_conv:
+        if isinstance(conv, Label) and with_conv:
+            if conv.conversation:
+                item["conversation"] = conv.conversation
+            if conv.on_sent if status == "sent" else conv.on_later:
+                item["pricing"] = conv.pricing
+        elif conv is not None and with_conv:
             conversation: dict = {"id": conv.id, "origin": {"type": conv.origin}}
             if expiration:
                 conversation["expiration_timestamp"] = str(conv.expires)
@@ -232,14 +280,53 @@ class Simulation:
             item["errors"] = errors
         return item
 
+    def _pmp_label(self, waba: str, number: str, user: str, sent: int, kind: str) -> Label:
+        """A per-message label as Meta sends it (raw-logs.md): the category by what is
+        sent, free inside a free entry point window (72 h after an ad click) and for
+        service and some utility messages inside the customer service window."""
+        rng = self.pmp_rng
+        categories, weights = zip(*PMP_TEMPLATE_CATEGORIES, strict=True)
+        category = rng.choices(categories, weights)[0] if kind == "template" else "service"
+        if category == "authentication-international" and not user.startswith(
+            AUTHENTICATION_INTERNATIONAL_PREFIXES
+        ):
+            category = "authentication"
+        referral = self.last_referral.get((number, user), -DAY)
+        conversation = None
+        if sent - referral < FREE_ENTRY_POINT_WINDOW:
+            type_ = "free_entry_point"
+            conversation = {
+                "id": f"fep{referral:x}{int(user):x}",
+                "origin": {"type": "referral_conversion"},
+            }
+        elif category == "service" or (category == "utility" and rng.random() < 0.3):
+            type_ = "free_customer_service"
+        else:
+            type_ = "regular"
+        if conversation is None and waba in API_V23_WABAS:
+            origin = category.replace("-", "_")
+            conversation = {"id": self._id("pm"), "origin": {"type": origin}}
+        pricing = {"billable": type_ == "regular", "pricing_model": "PMP", "category": category}
+        if rng.random() > 0.005:  # now and then a label without a type
+            pricing["type"] = type_
+        roll = rng.random()
+        return Label(conversation, pricing, on_sent=roll >= 0.1, on_later=roll < 0.1 or roll >= 0.2)
+
     def _statuses(
         self, waba: str, number: str, user: str, wamid: str, created: int, kind: str, day: date
     ) -> None:
         rng = self.rng
         key = (number, user)
-        conv = self.conversations.get(key)
+        conv: Conversation | Label | None = self.conversations.get(key)
         sent = created + rng.randint(1, 5)
-        if conv is None or conv.expires <= sent or not conv.opened:
+        # A conversation opened before the switch stays priced per conversation until it
+        # expires; after the switch every other message is priced per message.
+        cbp_open = conv is not None and conv.expires > sent and conv.opened
+        # The switch happened at midnight in each WABA's time zone.
+        local_day = datetime.fromtimestamp(sent, TIME_ZONES.get(waba, UTC)).date()
+        if local_day >= PMP_ERA and not cbp_open:
+            conv = self._pmp_label(waba, number, user, sent, kind)
+        elif conv is None or conv.expires <= sent or not conv.opened:
             referral = self.last_referral.get(key, -DAY)
             if sent - referral < DAY:
                 origin = "referral_conversion"
@@ -272,7 +359,8 @@ class Simulation:
             events.append(self._status(wamid, "sent", sent, user, conv, True, True))
             if roll < 0.94:
                 delivered = sent + rng.randint(1, 120)
-                conv.opened = True
+                if isinstance(conv, Conversation):
+                    conv.opened = True
                 read = rng.random() < 0.6
                 skip_delivered = read and rng.random() < 0.08  # Meta implies it by read
                 if not skip_delivered:
@@ -321,6 +409,8 @@ class Simulation:
     def outgoing(self, ts: int, day: date, campaign: bool) -> None:
         rng = self.rng
         number, waba, _, _ = rng.choices(BUSINESS_NUMBERS, self.business_weights)[0]
+        if day >= INR_CARD_FROM and self.pmp_rng.random() < 0.1:
+            number, waba = INR_NUMBER[0], INR_NUMBER[1]
         recipients = (
             rng.sample(self.users, rng.randint(2, 3)) if campaign else [rng.choice(self.users)]
         )
@@ -434,10 +524,36 @@ class Simulation:
         }
         self.out.add("webhook_logs", ts, line)
 
+    def tier_announcement(self, ts: int, day: date) -> None:
+        """Meta announces that the portfolio of the first two WABAs reached India's second
+        utility tier this month (R38), and retries the POST a day later."""
+        info = {
+            "tier_update_time": ts,
+            "pricing_category": "UTILITY",
+            "tier": "10001:100000",
+            "effective_month": f"{day:%Y-%m}",
+            "region": "INDIA",
+        }
+        change = {
+            "field": "account_update",
+            "value": {"event": "VOLUME_BASED_PRICING_TIER_UPDATE", "volume_tier_info": info},
+        }
+        for received in (ts + 2, ts + DAY):
+            line = {
+                "received_at": _iso(received),
+                "body": {
+                    "object": "whatsapp_business_account",
+                    "entry": [{"id": WABAS[1][0], "time": ts, "changes": [change]}],
+                },
+            }
+            self.out.add("webhook_logs", received, line)
+
     def day(self, day: date, messages: int) -> None:
         start = int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
         times = sorted(self.rng.randrange(start, start + DAY) for _ in range(messages))
         self.template_status_update(start + 3600)
+        if day >= ANNOUNCEMENTS_FROM and day.day == 15:
+            self.tier_announcement(start + 12 * 3600, day)
         created = 0
         for ts in times:
             roll = self.rng.random()
@@ -471,6 +587,19 @@ def write_registry(root: Path, start: date, rng: random.Random) -> None:
     (folder / f"registry-{renamed:%Y%m%d}.csv").write_text(
         header + f'{waba},{number},{rng.randrange(10**14, 10**15)},"{name}",'
         f"{renamed:%Y-%m-%dT%H:%M:%SZ}\n"
+    )
+    number, waba, name, number_id = INR_NUMBER
+    (folder / "registry-rupee.csv").write_text(
+        header + f'{waba},{number},{number_id},"{name}",{first:%Y-%m-%dT%H:%M:%SZ}\n'
+    )
+    wabas = root / "wabas"
+    wabas.mkdir(parents=True, exist_ok=True)
+    (wabas / f"wabas-{first:%Y%m%d}.csv").write_text(
+        "waba_id,business_portfolio_id,name,timezone,currency,updated_at\n"
+        + "".join(
+            f'{waba},{portfolio},"{name}",{zone},{currency},{first:%Y-%m-%dT%H:%M:%SZ}\n'
+            for waba, portfolio, name, zone, currency in WABAS
+        )
     )
 
 

@@ -20,7 +20,12 @@ from orchestration.settings import Settings
 from orchestration.warehouse import connect
 from tests.conftest import ENGINE, dbt_on, table_contents
 
-EXPORTS = ("tabular_report.csv", "summary_messages.csv", "summary_sessions.csv")
+EXPORTS = (
+    "tabular_report.csv",
+    "summary_messages.csv",
+    "summary_sessions.csv",
+    "summary_charges.csv",
+)
 DAYS = ["2022-11-25", "2022-11-26", "2022-11-28", "2023-06-15"]
 LATE_FILE = "api_logs/dt=2022-11-25/part-b.jsonl"  # a1 logged a second time
 
@@ -232,3 +237,66 @@ def test_changed_keys_after_shuffled_days_a_late_file_vanished_lines_and_a_delet
                 " hive_partitioning = false)"
             ).fetchall()
             assert sorted(rows, key=repr) == served[f"marts.{table}"], f"{table} differs"
+
+
+def test_per_message_charges_after_shuffled_days_a_late_announcement_and_a_registry_change(
+    tmp_path,
+):
+    """R41: generated per-message traffic across a month end in three time zones; the
+    days loaded out of order, then a tier announcement that arrives late and raises
+    charges already built, then a registry change that moves a WABA's time zone (and so
+    billing months and eras). Every table and the serving copy end equal to a full
+    refresh."""
+    from orchestration.sample_data import generate
+    from tests.e2e_landing_pmp import announcement
+    from tests.landing_builders import write_lines
+
+    landing = tmp_path / "landing"
+    generate(landing, date(2026, 10, 30), days=3, messages_per_day=1500, seed=5)
+    incremental = tmp_path / "incremental" / "w.duckdb"
+    run_days(landing, incremental, ["2026-11-01"])
+    run_window(landing, incremental, "2026-10-30", "2026-10-31")
+    # Meta announced on 2026-10-31 that the first portfolio reached India's second
+    # utility tier that month; the POST lands days later.
+    write_lines(
+        landing / "webhook_logs/dt=2026-11-04/late.jsonl",
+        [
+            announcement(
+                "2026-11-04T08:00:00.000Z",
+                "105954558954427",
+                "2026-10-31T06:00:00",
+                "INDIA",
+                "UTILITY",
+                "10001:100000",
+                "2026-10",
+            )
+        ],
+    )
+    run_window(landing, incremental, "2026-11-02", "2026-11-30")
+    # The US WABA moves to Kolkata time in a new registry snapshot, in a run that loads
+    # nothing else.
+    (landing / "wabas/wabas-later.csv").write_text(
+        "waba_id,business_portfolio_id,name,timezone,currency,updated_at\n"
+        "109283746501928,880000000000001,Acme US,Asia/Kolkata,USD,2026-11-02T00:00:00Z\n"
+    )
+    run_days(landing, incremental, ["2026-10-30"])
+
+    full = tmp_path / "full" / "w.duckdb"
+    outcome = run_pipeline(
+        Settings(landing.resolve(), full.resolve(), engine=ENGINE), echo=lambda _: None
+    )
+    assert outcome.ok, outcome.failures
+    with duckdb.connect(str(full), read_only=True) as conn:
+        announced, months, currencies = conn.execute(
+            "select count(*) filter (where tier_source = 'announced'),"
+            " count(distinct billing_month), count(distinct currency)"
+            " from marts.fct_message_charges"
+        ).fetchone()
+    assert announced > 0 and months == 2 and currencies == 2  # the data reach R38's cases
+    expected = table_contents(full)
+    actual = table_contents(incremental)
+    assert actual.keys() == expected.keys()
+    for name in expected:
+        assert actual[name] == expected[name], f"{name} differs"
+    served = table_contents(incremental.parent / "serving" / "serving.duckdb")
+    assert served == table_contents(full.parent / "serving" / "serving.duckdb")
