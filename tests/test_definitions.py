@@ -21,6 +21,7 @@ EXPECTED_ASSET_KEYS = {
     "changes/changed_status_wamids",
     "changes/changed_users",
     "changes/changed_waba_months",
+    "changes/changed_wabas",
     "changes/replaced_rows",
     "changes/replaced_rows_log",
     "changes/successful_builds",
@@ -28,32 +29,46 @@ EXPECTED_ASSET_KEYS = {
     "intermediate/int_conversations_priced",
     "intermediate/int_incoming_messages_assigned_to_conversations",
     "intermediate/int_outgoing_messages_enriched_with_status",
+    "intermediate/int_pmp_messages_delivered",
+    "intermediate/int_pmp_messages_tiered",
+    "intermediate/int_pmp_messages_with_allowance",
     "intermediate/int_status_events_deduplicated",
+    "intermediate/int_tier_announcements_matched",
     "intermediate/int_user_numbers_matched_to_countries",
     "marts/dim_countries",
     "marts/dim_phone_numbers",
+    "marts/dim_wabas",
     "marts/fct_conversations",
+    "marts/fct_message_charges",
     "marts/fct_messages",
+    "marts/summary_charges",
     "marts/summary_messages",
     "marts/summary_sessions",
     "marts/tabular_report",
     "raw/api_logs",
     "raw/load_ledger",
     "raw/phone_numbers",
+    "raw/wabas",
     "raw/webhook_logs",
     "reference/conversation_types",
     "reference/country_calling_codes",
     "reference/free_tier_rules",
+    "reference/pricing_eras",
     "reference/pricing_markets",
+    "reference/pricing_rules",
     "reference/rate_card",
+    "reference/rate_card_pmp",
+    "reference/volume_tiers",
     "reference/whatsapp_error_codes",
     "serving/marts",
     "staging/stg_api_logs__outgoing_messages",
     "staging/stg_api_logs__request_recipients",
-    "staging/stg_webhook_logs__incoming_message_copies",
     "staging/stg_phone_numbers__snapshot_rows",
+    "staging/stg_wabas__snapshot_rows",
+    "staging/stg_webhook_logs__incoming_message_copies",
     "staging/stg_webhook_logs__incoming_messages",
     "staging/stg_webhook_logs__status_events",
+    "staging/stg_webhook_logs__tier_announcements",
 }
 
 
@@ -80,3 +95,20 @@ def test_every_asset_is_grouped_by_its_layer():
     graph = defs.resolve_asset_graph()
     groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
     assert {key: key.split("/")[0] for key in groups} == groups
+
+
+def test_report_identities_are_asset_checks_on_their_report():
+    # R13 and R40: singular tests reading two models are attached to the report they
+    # judge, so the UI shows them as that asset's checks.
+    graph = defs.resolve_asset_graph()
+    checks = {(key.asset_key.to_user_string(), key.name) for key in graph.asset_check_keys}
+    assert ("marts/summary_charges", "assert_summary_charges_totals_equal_tabular_rows") in checks
+    assert (
+        "marts/summary_charges",
+        "assert_summary_charges_identities_hold_on_every_row",
+    ) in checks
+    assert (
+        "marts/summary_messages",
+        "assert_summary_messages_totals_equal_tabular_counts",
+    ) in checks
+    assert ("marts/fct_message_charges", "every_charged_message_has_a_rate") in checks

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'summary_sessions'}}}) }}
 -- R24: per WABA and month, sessions with FREE TIER = min(limit, eligible opened
 -- conversations), computed here from the fact and the rules seed, not from the flag.
 with conversations as (

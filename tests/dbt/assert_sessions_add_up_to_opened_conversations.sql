@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'summary_sessions'}}}) }}
 -- R24: per WABA and month, NUMBER OF SESSIONS adds up to the opened conversations, and
 -- AMOUNT adds up to their amounts.
 with sessions as (

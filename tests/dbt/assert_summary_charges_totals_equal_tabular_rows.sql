@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'summary_charges'}}}) }}
 -- R40: per DATE, WABA and CURRENCY (any filter is a union of these), the Charges report's
 -- DELIVERED, CHARGED and AMOUNT equal the tabular report's delivered per-message rows,
 -- those with PRICING_TYPE `regular`, and their AMOUNT.

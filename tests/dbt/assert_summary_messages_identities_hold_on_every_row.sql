@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'summary_messages'}}}) }}
 -- R13: on every outgoing row CREATED = SENT + rejected-before-Meta, FAILED <= CREATED,
 -- READ <= DELIVERED <= SENT and DELIVERED + FAILED <= CREATED; incoming rows carry
 -- only RECEIVED (R12). Rejected-before-Meta is counted from the fact independently.

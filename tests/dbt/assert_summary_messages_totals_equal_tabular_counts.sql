@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'summary_messages'}}}) }}
 -- R13: over any filter the summary's totals equal the counts of the tabular report's
 -- rows. Checked per (date, WABA, number, country, message type), the finest filter the
 -- two share; coarser filters are sums of these.
