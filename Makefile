@@ -8,6 +8,8 @@ SPARK_STAMP := $(VENV)/.installed-spark-stamp
 export WA_LANDING_DIR ?= data/landing
 export WA_WAREHOUSE ?= data/warehouse.duckdb
 
+# A week across Meta's switch to per-message pricing (2025-07-01): every report has rows.
+DEMO_START ?= 2025-06-27
 DEMO_DAYS ?= 7
 DEMO_MESSAGES_PER_DAY ?= 2000
 
@@ -37,7 +39,7 @@ browser:
 
 demo: install
 	rm -rf $(WA_LANDING_DIR) $(WA_WAREHOUSE) data/exports
-	$(BIN)/wa-reports generate --landing-dir $(WA_LANDING_DIR) --days $(DEMO_DAYS) --messages-per-day $(DEMO_MESSAGES_PER_DAY)
+	$(BIN)/wa-reports generate --landing-dir $(WA_LANDING_DIR) --start $(DEMO_START) --days $(DEMO_DAYS) --messages-per-day $(DEMO_MESSAGES_PER_DAY)
 	$(BIN)/wa-reports run
 	$(BIN)/wa-reports export --out data/exports
 	$(BIN)/wa-reports docs --out data/docs
@@ -55,10 +57,10 @@ test: test-duckdb test-spark
 test-duckdb: install browser
 	$(BIN)/pytest -n 2 --dist load
 
-# The end-to-end pytest on Spark (a local session): the same hand-made landing folder
+# The end-to-end pytests on Spark (a local session): the same hand-made landing folders
 # must give the same CSV bytes as on DuckDB (both equal tests/expected/).
 test-spark: install-spark
-	WA_ENGINE=spark $(BIN)/pytest tests/test_reports_end_to_end.py tests/test_spark_engine.py
+	WA_ENGINE=spark $(BIN)/pytest tests/test_reports_end_to_end.py tests/test_per_message_pricing_end_to_end.py tests/test_spark_engine.py
 
 # Not part of `make test`: generates ~1M + 3.1M messages and prints wall time and peak RSS.
 bench: install

@@ -5,7 +5,12 @@ from __future__ import annotations
 from orchestration.settings import PROJECT_ROOT, Settings
 from orchestration.warehouse import connect
 
-REPORT_TABLES = ("marts.tabular_report", "marts.summary_messages", "marts.summary_sessions")
+REPORT_TABLES = (
+    "marts.tabular_report",
+    "marts.summary_messages",
+    "marts.summary_sessions",
+    "marts.summary_charges",
+)
 
 
 def main() -> None:

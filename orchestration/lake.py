@@ -24,7 +24,7 @@ from orchestration.warehouse import RAW_DDL
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"  # Spark's (and Hive's) folder for dt NULL
 RAW_TABLES = ("api_logs", "webhook_logs", "phone_numbers", "wabas", "quarantine", "load_ledger")
 UNPARTITIONED = ("phone_numbers", "wabas")  # the registries: no dt, one file replaced whole
-MODEL_SCHEMAS = ("reference", "staging", "intermediate", "marts")
+MODEL_SCHEMAS = ("reference", "staging", "changes", "intermediate", "marts")
 SPARK_WAREHOUSE = "spark-warehouse"
 
 

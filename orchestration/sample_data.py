@@ -580,6 +580,8 @@ def write_registry(root: Path, start: date, rng: random.Random) -> None:
                 f'{waba},{number},{rng.randrange(10**14, 10**15)},"{name}",'
                 f"{first:%Y-%m-%dT%H:%M:%SZ}\n"
             )
+    number, waba, name, number_id = INR_NUMBER
+    rows.append(f'{waba},{number},{number_id},"{name}",{first:%Y-%m-%dT%H:%M:%SZ}\n')
     (folder / f"registry-{first:%Y%m%d}.csv").write_text(header + "".join(rows))
     renamed = first + timedelta(days=32)
     number, name = RENAMED
@@ -587,10 +589,6 @@ def write_registry(root: Path, start: date, rng: random.Random) -> None:
     (folder / f"registry-{renamed:%Y%m%d}.csv").write_text(
         header + f'{waba},{number},{rng.randrange(10**14, 10**15)},"{name}",'
         f"{renamed:%Y-%m-%dT%H:%M:%SZ}\n"
-    )
-    number, waba, name, number_id = INR_NUMBER
-    (folder / "registry-rupee.csv").write_text(
-        header + f'{waba},{number},{number_id},"{name}",{first:%Y-%m-%dT%H:%M:%SZ}\n'
     )
     wabas = root / "wabas"
     wabas.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,9 @@
 """One self-contained HTML page for stakeholders, read from the serving copy of the marts.
 
 Charts: the daily delivery funnel, the top failure reasons, sessions and amount by
-country and session type, and free-tier use per WABA against its limit. plotly.js is
+country and session type, free-tier use per WABA against its limit, and for the
+per-message era charges by category and market, volume-tier progress per business
+portfolio and month, and free allowance use per business number. plotly.js is
 inlined once, so the page opens from disk with no network. Amounts are exact decimals
 in the tiles; bar heights are drawn from them (display only).
 """
@@ -53,8 +55,10 @@ def _period(conn, where: str, params: list, date_from: str | None, date_to: str 
             select report_date from marts.summary_messages {where}
             union all
             select report_date from marts.summary_sessions {where}
+            union all
+            select report_date from marts.summary_charges {where}
         )""",
-        params * 2,
+        params * 3,
     ).fetchone()
     if first is None:
         asked = f"{date_from or 'the first day'} to {date_to or 'the last day'}"
@@ -213,6 +217,99 @@ def free_tier_chart(conn, where: str, params: list) -> Chart:
     )
 
 
+def charges_chart(conn, where: str, params: list) -> Chart:
+    rows = conn.execute(
+        f"""
+        select market, pricing_category, currency, sum(amount) as amount
+        from marts.summary_charges {where} {"and" if where else "where"} charged > 0
+        group by market, pricing_category, currency
+        order by currency, market, pricing_category""",
+        params,
+    ).fetchall()
+    figure = go.Figure()
+    markets = sorted({r[0] for r in rows})
+    series: dict[tuple[str, str], dict[str, Decimal]] = {}
+    for market, category, currency, amount in rows:
+        series.setdefault((category, currency), {})[market] = amount
+    for (category, currency), values in series.items():
+        amounts = [values.get(m, Decimal(0)) for m in markets]
+        figure.add_bar(
+            name=f"{category} ({currency})",
+            x=markets,
+            y=[float(a) for a in amounts],
+            hovertext=[f"{a.normalize():f} {currency}" for a in amounts],
+        )
+    return Chart(
+        "chart-charges",
+        "Charges by category and market",
+        _layout(
+            figure,
+            "Per-message charges by market and category (each in its WABA's currency)",
+            barmode="stack",
+        ),
+    )
+
+
+def tier_chart(conn, where: str, params: list) -> Chart:
+    rows = conn.execute(
+        f"""
+        select business_portfolio_id, billing_month, market, pricing_category,
+            max(tier_place) as counted, arg_max(tier, tier_place) as tier
+        from marts.fct_message_charges
+        {where} {"and" if where else "where"} tier is not null
+        group by all order by business_portfolio_id, billing_month, market, pricing_category""",
+        params,
+    ).fetchall()
+    figure = go.Figure()
+    if rows:
+        figure.add_bar(
+            name="charged messages counted toward the tier",
+            x=[f"{r[0]} {r[1]} {r[2]} {r[3]}" for r in rows],
+            y=[int(r[4]) for r in rows],
+            text=[f"tier {r[5]}" for r in rows],
+            marker_color="#636efa",
+        )
+    return Chart(
+        "chart-tiers",
+        "Volume-tier progress per portfolio and month",
+        _layout(
+            figure,
+            "Volume-tier progress: charged messages per portfolio, month, market and category",
+        ),
+    )
+
+
+def allowance_chart(conn, where: str, params: list) -> Chart:
+    rows = conn.execute(
+        f"""
+        select business_number, billing_month, pricing_category,
+            count(*) filter (where pricing_type = 'free_allowance') as free_used,
+            max(free_monthly_quota) as quota
+        from marts.fct_message_charges
+        {where} {"and" if where else "where"} free_monthly_quota is not null
+        group by all order by business_number, billing_month, pricing_category""",
+        params,
+    ).fetchall()
+    figure = go.Figure()
+    if rows:
+        labels = [f"{r[0]} {r[1]} {r[2]}" for r in rows]
+        figure.add_bar(
+            name="free messages used", x=labels, y=[int(r[3]) for r in rows], marker_color="#00cc96"
+        )
+        figure.add_scatter(
+            name="monthly allowance",
+            x=labels,
+            y=[int(r[4]) for r in rows],
+            mode="markers",
+            marker={"symbol": "line-ew-open", "size": 40, "color": "#ef553b", "line": {"width": 3}},
+        )
+    return Chart(
+        "chart-allowance",
+        "Free allowance use per business number",
+        _layout(figure, "Free monthly allowance use per business number, month and category"),
+    )
+
+
 def _tiles(conn, where: str, params: list) -> list[tuple[str, str]]:
     created, delivered, sent, received = conn.execute(
         f"select coalesce(sum(created), 0), coalesce(sum(delivered), 0), "
@@ -225,13 +322,24 @@ def _tiles(conn, where: str, params: list) -> list[tuple[str, str]]:
         f"from marts.summary_sessions {where}",
         params,
     ).fetchone()
+    charges = conn.execute(
+        f"select currency, sum(charged), sum(amount) from marts.summary_charges {where}"
+        " group by currency order by currency",
+        params,
+    ).fetchall()
     rate = f"{delivered / sent:.1%}" if sent else "-"
     return [
         ("messages created", f"{created:,}"),
         ("delivered / sent", rate),
         ("messages received", f"{received:,}"),
         ("sessions", f"{sessions:,}"),
-        ("amount charged (USD)", f"${Decimal(amount).normalize():f}"),
+        ("sessions amount (USD)", f"${Decimal(amount).normalize():f}"),
+    ] + [
+        (
+            f"messages charged, amount ({currency})",
+            f"{charged:,}: {Decimal(total).normalize():f} {currency}",
+        )
+        for currency, charged, total in charges
     ]
 
 
@@ -254,6 +362,9 @@ def build_report(
             sessions_chart,
             amount_chart,
             free_tier_chart,
+            charges_chart,
+            tier_chart,
+            allowance_chart,
         )
     ]
     tiles = _tiles(conn, where, params)
@@ -290,9 +401,9 @@ section {{ margin-bottom: 2rem; }}
 </style></head>
 <body>
 <h1>WhatsApp Business reports</h1>
-<p>Period: {html.escape(period)} (UTC dates). WABA: {html.escape(scope)}. Amounts in US
-dollars (USD), as the Sessions report charges them. Source: the serving copy of the
-marts.</p>
+<p>Period: {html.escape(period)} (UTC dates). WABA: {html.escape(scope)}. Session
+amounts in US dollars (USD), as the Sessions report charges them; per-message charges in
+each WABA's billing currency, never converted. Source: the serving copy of the marts.</p>
 <div class="tiles">{tile_html}</div>
 {chart_html}
 </body></html>

@@ -5,6 +5,7 @@ from the rules (tests/expected/per_message/)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -69,3 +70,21 @@ def test_the_counted_anomalies_are_warnings_in_the_run(built):
     out = built["run"].stdout
     assert "WARN intermediate/int_tier_announcements_matched tier_announcements_match" in out
     assert "WARN marts/fct_message_charges delivered_per_message_messages_carry_a_label" in out
+
+
+def test_the_stakeholder_report_shows_charges_tiers_and_allowances(built, tmp_path):
+    from tests.browser import rendered_dom
+
+    page = tmp_path / "report.html"
+    made = wa("report", "--warehouse", str(built["warehouse"]), "--out", str(page))
+    assert made.returncode == 0, made.stderr
+    dom = rendered_dom(page.as_uri())
+    charts = ["chart-charges", "chart-tiers", "chart-allowance"]
+    for chart, following in zip(charts, [*charts[1:], None], strict=True):
+        start = dom.index(f'id="{chart}"')
+        end = dom.index(f'id="{following}"') if following else len(dom)
+        assert re.search(r'class="trace (bars|scatter)', dom[start:end]), f"{chart} drew no trace"
+    # By hand (tests/e2e_landing_pmp.py): seven USD messages charged, 0.0014 x 3 (p5, p8,
+    # p13) + 0.0013 (p6) + 0.0118 (p10) + 0.028 (p11) + 0.0225 (p14) = 0.0678; one INR.
+    assert ">7: 0.0678 USD<" in dom and ">1: 1.003 INR<" in dom
+    assert "Period: Jun 30, 2025 to Nov 30, 2026 (UTC dates)" in dom

@@ -178,3 +178,78 @@ def test_registry_has_snapshots_with_a_rename_and_misses_a_number(landing):
     assert any(len(n) > 1 for n in names.values())
     api, _ = read_jsonl(landing, "api_logs")
     assert {line["from"] for _, line in api} - set(names), "every number is registered"
+
+
+@pytest.fixture(scope="module")
+def per_message_landing(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("landing-pmp")
+    generate(root, date(2026, 10, 14), days=2, messages_per_day=3000, seed=11)
+    return root
+
+
+def _waba_statuses(lines: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
+    return [
+        (entry["id"], status)
+        for _, line in lines
+        for entry in line["body"]["entry"]
+        for change in entry["changes"]
+        if change.get("field") == "messages"
+        for status in change["value"].get("statuses", [])
+    ]
+
+
+def test_per_message_traffic_carries_labels_as_meta_sends_them(per_message_landing):
+    hooks, _ = read_jsonl(per_message_landing, "webhook_logs")
+    statuses = _waba_statuses(hooks)
+    priced = [s for _, s in statuses if "pricing" in s]
+    assert {s["pricing"]["pricing_model"] for s in priced} == {"PMP"}
+    types = Counter(s["pricing"].get("type") for s in priced)
+    assert {"regular", "free_customer_service", "free_entry_point", None} <= set(types)
+    categories = {s["pricing"]["category"] for s in priced}
+    assert {"service", "utility", "marketing", "authentication-international"} <= categories
+    # The label rides on sent and on one of delivered/read; sometimes on only one.
+    labelled = defaultdict(set)
+    for _, s in statuses:
+        if s["status"] in ("sent", "delivered", "read"):
+            labelled[s["id"]].add((s["status"] == "sent", "pricing" in s))
+    assert any({(True, False), (False, True)} <= kinds for kinds in labelled.values())
+    assert any({(True, True), (False, False)} <= kinds for kinds in labelled.values())
+    # v23 (the first WABA) names a conversation per message; v24 only free entry points.
+    by_waba = defaultdict(list)
+    for waba, s in statuses:
+        if "pricing" in s:
+            by_waba[waba].append(s)
+    v23 = by_waba["105954558954427"]
+    assert all("conversation" in s for s in v23)
+    v24 = [s for waba, items in by_waba.items() if waba != "105954558954427" for s in items]
+    assert all(
+        ("conversation" in s) == (s["pricing"].get("type") == "free_entry_point")
+        for s in v24
+        if "type" in s["pricing"]
+    )
+
+
+def test_per_message_landing_has_a_waba_registry_and_a_tier_announcement(per_message_landing):
+    rows = [
+        row
+        for path in sorted((per_message_landing / "wabas").glob("*.csv"))
+        for row in csv.DictReader(path.open())
+    ]
+    assert len({r["timezone"] for r in rows}) >= 3
+    assert "INR" in {r["currency"] for r in rows}
+    portfolios = Counter(r["business_portfolio_id"] for r in rows)
+    assert max(portfolios.values()) == 2
+    api, _ = read_jsonl(per_message_landing, "api_logs")
+    inr_wabas = {r["waba_id"] for r in rows if r["currency"] == "INR"}
+    assert any(line["waba_id"] in inr_wabas for _, line in api)
+    hooks, _ = read_jsonl(per_message_landing, "webhook_logs")
+    announcements = [
+        change["value"]["volume_tier_info"]
+        for _, line in hooks
+        for entry in line["body"]["entry"]
+        for change in entry["changes"]
+        if change.get("field") == "account_update"
+    ]
+    # 2026-10-15 holds one, and Meta's retry of it a day later.
+    assert len(announcements) == 2 and announcements[0] == announcements[1]
+    assert announcements[0]["effective_month"] == "2026-10"

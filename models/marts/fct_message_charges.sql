@@ -64,6 +64,7 @@ final as (
         tiered.has_pricing_rule,
         tiered.has_unknown_label_type,
         tiered.is_waba_registered,
+        tiered.free_monthly_quota,
         cast(
             case
                 when tiered.is_charged and tiered.tier is not null then tiered.tier_rate
