@@ -1,7 +1,9 @@
 """`make bench`: wall time and peak RSS of full and incremental runs (not part of make test).
 
 1. Full run: `--days` x `--messages-per-day` generated messages (default 10 x 100,000),
-   one `wa-reports run` into a fresh warehouse.
+   one `wa-reports run` into a fresh warehouse: conversation-era traffic (from
+   2022-11-01), then per-message-era traffic (from 2026-10-01: labels, allowances,
+   volume tiers, three time zones and two currencies), and the ratio of the two.
 2. Incremental: a landing of 2 x `--history-days` + 1 days (default 61). Two histories
    are built: the last `--history-days` days before the new day (default 30), and all
    2 x `--history-days` days before it in one run (a backfill of 6M messages, with
@@ -11,7 +13,7 @@
 Each `wa-reports` call is its own process; peak RSS is the largest resident set of that
 process and the processes it waited for (dbt, the loader's parse workers), one at a time,
 as GNU time reports it. The per-asset and per-model lines of the full and the
-incremental run are kept in `<root>/full-run.txt` and `<root>/incremental-run.txt`.
+incremental runs are kept in `<root>/full-run-<era>.txt` and `<root>/incremental-run-*.txt`.
 
 Timings on a shared machine vary by several seconds from run to run, so the full run,
 the day on top of history and the day alone each run `--repeat` times (default 3) and
@@ -36,6 +38,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+PER_MESSAGE_START = date(2026, 10, 1)  # service charged, allowances, tiers announced
 
 
 # What a run imports (its own process and dbt's): imported once before each timed run.
@@ -124,23 +127,31 @@ def main() -> None:
     from orchestration.resources import dbt_project
 
     ensure_manifest(dbt_project)
-    landing = root / f"full-{args.days}x{args.messages_per_day}"
-    generate(landing, start, args.days, args.messages_per_day)
     messages = args.days * args.messages_per_day
-    full_runs = []
-    for _ in range(args.repeat):
-        shutil.rmtree(root / "full-warehouse", ignore_errors=True)
-        full_runs.append(
-            timed(
-                "run",
-                "--landing-dir",
-                str(landing),
-                "--warehouse",
-                str(root / "full-warehouse" / "w.duckdb"),
-                log=root / "full-run.txt",
+    walls = {}
+    for era, first_day in (("conversation", start), ("per-message", PER_MESSAGE_START)):
+        landing = root / f"full-{era}-{args.days}x{args.messages_per_day}"
+        generate(landing, first_day, args.days, args.messages_per_day)
+        full_runs = []
+        for _ in range(args.repeat):
+            shutil.rmtree(root / "full-warehouse", ignore_errors=True)
+            full_runs.append(
+                timed(
+                    "run",
+                    "--landing-dir",
+                    str(landing),
+                    "--warehouse",
+                    str(root / "full-warehouse" / "w.duckdb"),
+                    log=root / f"full-run-{era}.txt",
+                )
             )
+        walls[era] = report(
+            f"full run, {messages:,} messages of {era}-era traffic from {first_day}", full_runs
         )
-    report(f"full run, {messages:,} messages", full_runs)
+    print(
+        "per-message era / conversation era (medians): "
+        f"{walls['per-message'] / walls['conversation']:.2f}x (target <= 1.15x)"
+    )
     if args.skip_incremental:
         return
 

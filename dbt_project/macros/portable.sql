@@ -163,3 +163,15 @@ business_changes as (
 {% macro duckdb__year_month_text(expr) -%}
     strftime({{ expr }}, '%Y-%m')
 {%- endmacro %}
+
+{#- A wall-clock TIMESTAMP in IANA zone `zone_expr` -> the UTC TIMESTAMP (no time zone)
+    of that moment (the inverse of to_local_time). -#}
+{% macro to_utc_time(local_expr, zone_expr) -%}
+    {{ return(adapter.dispatch('to_utc_time', 'whatsapp_reports')(local_expr, zone_expr)) }}
+{%- endmacro %}
+{% macro default__to_utc_time(local_expr, zone_expr) -%}
+    to_utc_timestamp({{ local_expr }}, {{ zone_expr }})
+{%- endmacro %}
+{% macro duckdb__to_utc_time(local_expr, zone_expr) -%}
+    cast(timezone('UTC', timezone({{ zone_expr }}, {{ local_expr }})) as timestamp)
+{%- endmacro %}

@@ -39,9 +39,10 @@ conversation_wamids as (
         wamid
     from status_copies
     where
-        conversation_id in (select changed_conversations.conversation_id from changed_conversations)
         {% if no_successful_build_yet() %}
-            and false
+            false
+        {% else %}
+            conversation_id in (select changed_conversations.conversation_id from changed_conversations)
         {% endif %}
 ),
 

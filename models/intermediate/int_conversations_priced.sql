@@ -6,9 +6,18 @@
 -- depends_on: {{ ref('changed_waba_months') }}
 -- One row per conversation with its free-tier place (R20, R21) and its amount (R22).
 -- Rules, markets and rates are seeds: a new pricing era is a seed row, not new SQL.
-with conversations as (
-    select * from {{ ref('int_conversations_aggregated') }} as aggregated
+-- Months, rule dates, market dates and rate dates are read on the WABA's clock, and
+-- the rate in the WABA's currency (R36).
+with wabas as (
+    select * from {{ ref('dim_wabas') }}
+),
+
+conversations as (
+    select aggregated.*
+    from {{ ref('int_conversations_aggregated') }} as aggregated
     {% if is_incremental() %}
+        left join wabas as conversation_wabas
+            on aggregated.waba_id = conversation_wabas.waba_id
         -- The changed conversations, and every conversation of a WABA-month whose free
         -- places are ranked again (R21): a month is ranked whole, and the run writes the
         -- changed conversations (deleted by the pre-hook, so not in kept_places) and
@@ -21,7 +30,9 @@ with conversations as (
                 where
                     changed_waba_months.waba_id = aggregated.waba_id
                     and changed_waba_months.opened_month
-                    = {{ month_of('aggregated.opened_at') }}
+                    = {{ month_of(to_local_time(
+                        'aggregated.opened_at', "coalesce(conversation_wabas.time_zone, 'UTC')"
+                    )) }}
             )
     {% endif %}
 ),
@@ -46,18 +57,32 @@ rate_card as (
     select * from {{ ref('rate_card') }}
 ),
 
+localized as (
+    select
+        conversations.*,
+        coalesce(wabas.time_zone, 'UTC') as time_zone,
+        coalesce(wabas.currency, 'USD') as currency,
+        {{ to_local_time('conversations.opened_at', "coalesce(wabas.time_zone, 'UTC')") }}
+            as opened_local_at
+    from conversations
+    left join wabas
+        on conversations.waba_id = wabas.waba_id
+),
+
 located as (
     select
         conversations.*,
+        -- R17: the report's DATE is the UTC date; R21, R36: the month on the WABA's clock.
         cast(conversations.opened_at as date) as opened_date,
-        {{ month_of('conversations.opened_at') }} as opened_month,
+        cast(conversations.opened_local_at as date) as opened_local_date,
+        {{ month_of('conversations.opened_local_at') }} as opened_month,
         coalesce(user_countries.country_code, 'ZZ') as country_code,
         coalesce(user_countries.country_name, 'Unknown') as country_name,
         -- R22: countries not in the markets seed, and Unknown, price as Other.
         coalesce(pricing_markets.market, 'Other') as pricing_market,
         coalesce(conversation_types.label, conversations.origin_type) as session_type,
         coalesce(conversation_types.is_free_entry_point, false) as is_free_entry_point
-    from conversations
+    from localized as conversations
     left join user_countries
         on conversations.user_number = user_countries.user_number
     left join pricing_markets
@@ -66,18 +91,18 @@ located as (
             user_countries.country_code = pricing_markets.country_code
             and (
                 pricing_markets.effective_from is null
-                or cast(conversations.opened_at as date) >= pricing_markets.effective_from
+                or cast(conversations.opened_local_at as date) >= pricing_markets.effective_from
             )
             and (
                 pricing_markets.effective_to is null
-                or cast(conversations.opened_at as date) <= pricing_markets.effective_to
+                or cast(conversations.opened_local_at as date) <= pricing_markets.effective_to
             )
     left join conversation_types
         on conversations.origin_type = conversation_types.origin_type
 ),
 
 with_rule as (
-    -- R20/R21: the rule in force on the UTC date of opened_at; the origin type is
+    -- R20/R21: the rule in force on the local date of opened_at; the origin type is
     -- eligible when it is one of the rule's `|`-separated types.
     select
         located.*,
@@ -90,15 +115,15 @@ with_rule as (
     from located
     left join free_tier_rules
         on
-            located.opened_date >= free_tier_rules.effective_from
+            located.opened_local_date >= free_tier_rules.effective_from
             and (
                 free_tier_rules.effective_to is null
-                or located.opened_date <= free_tier_rules.effective_to
+                or located.opened_local_date <= free_tier_rules.effective_to
             )
 ),
 
 places as (
-    -- R21: per WABA and UTC month, eligible conversations in (opened_at, id) order.
+    -- R21: per WABA and local month, eligible conversations in (opened_at, id) order.
     select
         waba_id,
         opened_month,
@@ -136,7 +161,8 @@ ranked as (
 ),
 
 rates as (
-    -- R22: the rate-card row with the latest effective_from on or before the date.
+    -- R22: the rate-card row in the WABA's currency with the latest effective_from on or
+    -- before the local date.
     select
         ranked.conversation_id,
         rate_card.rate,
@@ -149,7 +175,8 @@ rates as (
         on
             ranked.pricing_market = rate_card.market
             and ranked.origin_type = rate_card.origin_type
-            and ranked.opened_date >= rate_card.effective_from
+            and ranked.currency = rate_card.currency
+            and ranked.opened_local_date >= rate_card.effective_from
     where ranked.is_opened
 ),
 
@@ -167,6 +194,8 @@ final as (
         ranked.is_opened,
         ranked.opened_at,
         ranked.opened_date,
+        ranked.time_zone,
+        ranked.opened_local_date,
         ranked.opened_month,
         ranked.expires_at,
         ranked.opening_message_id,
@@ -176,6 +205,7 @@ final as (
         ranked.monthly_limit as free_tier_monthly_limit,
         ranked.free_tier_rank,
         ranked.free_tier_rank is not null as is_free_tier,
+        ranked.currency,
         cast(rates.rate as {{ dbt.type_numeric() }}) as rate_usd,
         (
             ranked.is_opened

@@ -1,13 +1,13 @@
 {{ config(
     unique_key='report_date',
-    pre_hook="{{ delete_changed_keys(month_of('report_date'), 'changed_waba_months', 'opened_month') }}",
+    pre_hook="{{ delete_changed_keys(month_of('report_date'), 'changed_session_months', 'report_month') }}",
 ) }}
--- depends_on: {{ ref('changed_waba_months') }}
+-- depends_on: {{ ref('changed_session_months') }}
 -- Summary Report for Sessions: one row per DATE x WABA ID x WA PHONE NUMBER x
 -- DISPLAY NAME x COUNTRY x SESSION TYPE x FREE TIER (R23) over opened conversations.
--- A run rebuilds every date of a month whose free places were ranked again (which holds
--- every conversation that changed), and the dates of a number whose display name
--- changed.
+-- A run rebuilds every date of the UTC months a WABA-month whose free places were
+-- ranked again reaches (which holds every conversation that changed), and the dates of
+-- a number whose display name changed.
 with phone_numbers as (
     select * from {{ ref('dim_phone_numbers') }}
 ),
@@ -28,7 +28,8 @@ conversations as (
         is_opened  -- R16: a conversation that never opened is neither counted nor charged
         {% if is_incremental() %}
             and (
-                opened_month in (select opened_month from {{ ref('changed_waba_months') }})
+                {{ month_of('opened_date') }}
+                in (select report_month from {{ ref('changed_session_months') }})
                 or opened_date in (select report_date from renamed_dates)
             )
         {% endif %}

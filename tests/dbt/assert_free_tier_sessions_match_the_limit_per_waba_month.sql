@@ -1,6 +1,8 @@
 {{ config(meta={'dagster': {'ref': {'name': 'summary_sessions'}}}) }}
--- R24: per WABA and month, sessions with FREE TIER = min(limit, eligible opened
--- conversations), computed here from the fact and the rules seed, not from the flag.
+-- R24: per WABA and month on the WABA's clock, conversations with FREE TIER = min(limit,
+-- eligible opened conversations), computed here from the fact and the rules seed; and
+-- per WABA and UTC month (the report's dates) the summary's free sessions are those
+-- conversations.
 with conversations as (
     select * from {{ ref('fct_conversations') }}
     where is_opened
@@ -8,15 +10,6 @@ with conversations as (
 
 rules as (
     select * from {{ ref('free_tier_rules') }}
-),
-
-summary as (
-    select
-        waba_id,
-        cast({{ dbt.date_trunc('month', 'report_date') }} as date) as opened_month,
-        sum(case when is_free_tier then number_of_sessions else 0 end) as free_sessions
-    from {{ ref('summary_sessions') }}
-    group by waba_id, cast({{ dbt.date_trunc('month', 'report_date') }} as date)
 ),
 
 eligible as (
@@ -32,27 +25,62 @@ eligible as (
                     then 1
                 else 0
             end
-        ) as eligible_conversations
+        ) as eligible_conversations,
+        sum(case when conversations.is_free_tier then 1 else 0 end) as free_conversations
     from conversations
     left join rules
         on
-            conversations.opened_date >= rules.effective_from
-            and (rules.effective_to is null or conversations.opened_date <= rules.effective_to)
+            conversations.opened_local_date >= rules.effective_from
+            and (
+                rules.effective_to is null
+                or conversations.opened_local_date <= rules.effective_to
+            )
     group by conversations.waba_id, conversations.opened_month
+),
+
+limit_broken as (
+    select
+        waba_id,
+        opened_month
+    from eligible
+    where
+        free_conversations != case
+            when monthly_limit is null then 0
+            when eligible_conversations < monthly_limit then eligible_conversations
+            else monthly_limit
+        end
+),
+
+summary as (
+    select
+        waba_id,
+        {{ month_of('report_date') }} as report_month,
+        sum(case when is_free_tier then number_of_sessions else 0 end) as free_sessions
+    from {{ ref('summary_sessions') }}
+    group by waba_id, {{ month_of('report_date') }}
+),
+
+fact as (
+    select
+        waba_id,
+        {{ month_of('opened_date') }} as report_month,
+        sum(case when is_free_tier then 1 else 0 end) as free_sessions
+    from conversations
+    group by waba_id, {{ month_of('opened_date') }}
+),
+
+summary_differs as (
+    select
+        coalesce(summary.waba_id, fact.waba_id) as waba_id,
+        coalesce(summary.report_month, fact.report_month) as opened_month
+    from summary
+    full outer join fact
+        on
+            summary.waba_id = fact.waba_id
+            and summary.report_month = fact.report_month
+    where coalesce(summary.free_sessions, 0) != coalesce(fact.free_sessions, 0)
 )
 
-select
-    eligible.*,
-    summary.free_sessions
-from eligible
-left join summary
-    on
-        eligible.waba_id = summary.waba_id
-        and eligible.opened_month = summary.opened_month
-where
-    coalesce(summary.free_sessions, 0) != case
-        when eligible.monthly_limit is null then 0
-        when eligible.eligible_conversations < eligible.monthly_limit
-            then eligible.eligible_conversations
-        else eligible.monthly_limit
-    end
+select * from limit_broken
+union all
+select * from summary_differs

@@ -12,14 +12,15 @@ with sessions as (
 ),
 
 conversations as (
+    -- By the UTC month of the report's DATE (a WABA's own months may straddle two).
     select
         waba_id,
-        opened_month,
+        {{ month_of('opened_date') }} as opened_month,
         count(*) as sessions,
         sum(amount_usd) as amount_usd
     from {{ ref('fct_conversations') }}
     where is_opened
-    group by waba_id, opened_month
+    group by waba_id, {{ month_of('opened_date') }}
 )
 
 select

@@ -100,7 +100,7 @@ announced_tier_starts as (
             and counted_tiers.market = announcements.market
             and counted_tiers.label_category = announcements.category
             and counted_tiers.billing_month = announcements.billing_month
-            and announcements.first_announced_at <= counted_tiers.charged_at
+            and counted_tiers.charged_at >= announcements.first_announced_at
     group by counted_tiers.message_id
 ),
 
@@ -120,7 +120,8 @@ raised_tiers as (
 final as (
     select
         messages.*,
-        counted_tiers.tier_place,
+        -- row_number() is a bigint on DuckDB, an int on Spark: one type for both.
+        cast(counted_tiers.tier_place as {{ dbt.type_bigint() }}) as tier_place,
         coalesce(raised_tiers.tier, counted_tiers.tier) as tier,
         case
             when raised_tiers.message_id is not null then 'announced'
