@@ -80,10 +80,11 @@ class BigTable(NamedTuple):
 
 # The rows dbt rewrote, as its `changes` models name them (models/changes/): the changed
 # messages; the changed conversations and every conversation of a WABA-month whose free
-# places were ranked again.
+# places were ranked again; every charge of a billing month ranked again.
 CHANGED_MESSAGES = "source.changes.changed_messages"
 CHANGED_CONVERSATIONS = "source.changes.changed_conversations"
 CHANGED_WABA_MONTHS = "source.changes.changed_waba_months"
+CHANGED_BILLING_MONTHS = "source.changes.changed_billing_months"
 BIG_TABLES = {
     "fct_messages": BigTable(
         "message_id", f"message_id in (select message_id from {CHANGED_MESSAGES})", "created_at"
@@ -93,9 +94,12 @@ BIG_TABLES = {
         f"whatsapp_id in (select message_id from {CHANGED_MESSAGES})",
         "created_at",
     ),
-    # Rebuilt whole by dbt (its allowances and tiers rank whole months): every row may
-    # have changed, and the copy takes those that differ.
-    "fct_message_charges": BigTable("message_id", "true", "created_at"),
+    # Rebuilt by whole billing months (its allowances and tiers rank whole months).
+    "fct_message_charges": BigTable(
+        "message_id",
+        f"billing_month in (select billing_month from {CHANGED_BILLING_MONTHS})",
+        "created_at",
+    ),
     "fct_conversations": BigTable(
         "conversation_id",
         f"conversation_id in (select conversation_id from {CHANGED_CONVERSATIONS})"

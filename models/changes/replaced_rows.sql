@@ -5,6 +5,7 @@
 -- depends_on: {{ ref('stg_api_logs__request_recipients') }}
 -- depends_on: {{ ref('stg_webhook_logs__incoming_message_copies') }}
 -- depends_on: {{ ref('stg_webhook_logs__status_events') }}
+-- depends_on: {{ ref('stg_webhook_logs__tier_announcements') }}
 with replaced_rows_log as (
     select * from {{ source('changes', 'replaced_rows_log') }}
 ),

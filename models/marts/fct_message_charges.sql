@@ -1,8 +1,16 @@
+{{ config(
+    unique_key='billing_month',
+    pre_hook="{{ delete_changed_keys('billing_month', 'changed_billing_months') }}",
+) }}
+-- depends_on: {{ ref('changed_billing_months') }}
 -- One row per delivered message priced per message (R32, R33): the charge beneath the
 -- Summary Report for Charges and the tabular report's pricing columns, with its market,
 -- billing month, category, pricing type, tier, currency and amount (R34-R40).
 with tiered as (
     select * from {{ ref('int_pmp_messages_tiered') }}
+    {% if is_incremental() %}
+        where billing_month in (select billing_month from {{ ref('changed_billing_months') }})
+    {% endif %}
 ),
 
 rate_card as (

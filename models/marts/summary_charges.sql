@@ -1,12 +1,34 @@
+{{ config(
+    unique_key='billing_month',
+    pre_hook="{{ delete_changed_keys('billing_month', 'changed_billing_months') }}",
+) }}
+-- depends_on: {{ ref('changed_billing_months') }}
 -- Summary Report for Charges: one row per DATE (UTC date of CHARGED_AT) x WABA ID x
 -- WA PHONE NUMBER x DISPLAY NAME x COUNTRY x MARKET x BILLING MONTH x PRICING CATEGORY
 -- x PRICING TYPE x TIER x CURRENCY over delivered messages priced per message (R40).
-with charges as (
-    select * from {{ ref('fct_message_charges') }}
+-- A run rebuilds every row of the billing months whose charges were ranked again, and
+-- of the months of a number whose display name changed.
+with phone_numbers as (
+    select * from {{ ref('dim_phone_numbers') }}
 ),
 
-phone_numbers as (
-    select * from {{ ref('dim_phone_numbers') }}
+{% if is_incremental() %}
+    renamed_months as (
+        select distinct summary.billing_month
+        from {{ this }} as summary
+        left join phone_numbers
+            on summary.wa_phone_number = phone_numbers.phone_number
+        where summary.display_name is distinct from phone_numbers.display_name
+    ),
+{% endif %}
+
+charges as (
+    select * from {{ ref('fct_message_charges') }}
+    {% if is_incremental() %}
+        where
+            billing_month in (select billing_month from {{ ref('changed_billing_months') }})
+            or billing_month in (select billing_month from renamed_months)
+    {% endif %}
 ),
 
 final as (

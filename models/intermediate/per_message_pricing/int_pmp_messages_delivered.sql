@@ -1,3 +1,8 @@
+{{ config(
+    unique_key='billing_month',
+    pre_hook="{{ delete_changed_keys('billing_month', 'changed_billing_months') }}",
+) }}
+-- depends_on: {{ ref('changed_billing_months') }}
 -- One row per delivered outgoing message priced per message (R32, R33): when it is
 -- charged, its WABA's billing settings, its local date and billing month (R36), its
 -- market (R37), and what its pricing rule charges (R34). Undelivered messages are never
@@ -8,6 +13,14 @@ with messages as (
         not is_incoming
         and pricing_model = 'PMP'
         and is_delivered
+        {% if is_incremental() %}
+            -- A run rebuilds whole billing months (changed_billing_months): the messages
+            -- delivered from a day before the first of them on.
+            and (
+                delivered_at >= (select min(month_from) from {{ ref('changed_billing_months') }})
+                or seen_at >= (select min(month_from) from {{ ref('changed_billing_months') }})
+            )
+        {% endif %}
 ),
 
 wabas as (
@@ -112,3 +125,6 @@ final as (
 )
 
 select * from final
+{% if is_incremental() %}
+    where billing_month in (select billing_month from {{ ref('changed_billing_months') }})
+{% endif %}

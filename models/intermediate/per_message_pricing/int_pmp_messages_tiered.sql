@@ -1,3 +1,8 @@
+{{ config(
+    unique_key='billing_month',
+    pre_hook="{{ delete_changed_keys('billing_month', 'changed_billing_months') }}",
+) }}
+-- depends_on: {{ ref('changed_billing_months') }}
 -- One row per delivered per-message message, with the volume tier a charged one takes
 -- (R38). Where its (market, category, currency) has tiers on its local date (the set
 -- with the latest `effective_from`), the charged messages of its business portfolio
@@ -7,6 +12,9 @@
 -- announced, when that is higher.
 with messages as (
     select * from {{ ref('int_pmp_messages_with_allowance') }}
+    {% if is_incremental() %}
+        where billing_month in (select billing_month from {{ ref('changed_billing_months') }})
+    {% endif %}
 ),
 
 volume_tiers as (

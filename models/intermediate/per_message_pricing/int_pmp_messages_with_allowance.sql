@@ -1,9 +1,17 @@
+{{ config(
+    unique_key='billing_month',
+    pre_hook="{{ delete_changed_keys('billing_month', 'changed_billing_months') }}",
+) }}
+-- depends_on: {{ ref('changed_billing_months') }}
 -- One row per delivered per-message message, with its place in its business number's
 -- free monthly allowance (R35): where the rule in force gives a quota N, the first N
 -- messages of the category that the rule charges, per number and billing month, in
 -- (CHARGED_AT, WHATSAPP_ID) order, are free.
 with delivered as (
     select * from {{ ref('int_pmp_messages_delivered') }}
+    {% if is_incremental() %}
+        where billing_month in (select billing_month from {{ ref('changed_billing_months') }})
+    {% endif %}
 ),
 
 allowance_places as (

@@ -1,3 +1,5 @@
+-- A small table, rebuilt whole by every run.
+{{ config(materialized='table') }}
 -- One row per distinct volume-tier announcement (R38): a tier a business portfolio
 -- reached in a market, category and billing month, with the earliest time it was
 -- announced (a repeated announcement counts from its first), matched to the market,

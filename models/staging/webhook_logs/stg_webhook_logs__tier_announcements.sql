@@ -1,6 +1,9 @@
 {{ config(
     unique_key='dt',
-    pre_hook="{{ delete_changed_keys('dt', 'changed_partitions', where=\"source = 'webhook_logs'\") }}",
+    pre_hook=[
+        "{{ log_replaced_rows('webhook_logs', {'waba_id': 'waba_id', 'happened_at': 'tier_update_at'}) }}",
+        "{{ delete_changed_keys('dt', 'changed_partitions', where=\"source = 'webhook_logs'\") }}",
+    ],
 ) }}
 -- depends_on: {{ ref('changed_partitions') }}
 -- One row per volume-tier announcement (an `account_update` change with event
