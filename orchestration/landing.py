@@ -1,4 +1,4 @@
-"""The landing zone of raw-logs.md: which partitions and files exist, and how to read them.
+"""The landing zone (docs/landing.md): which partitions and files exist, and how to read them.
 
 The layout is `api_logs/dt=YYYY-MM-DD/*.jsonl[.gz]`, `webhook_logs/dt=YYYY-MM-DD/...`,
 `phone_numbers/*.csv` and `wabas/*.csv`. Anything else (a `dt=` folder that is not a

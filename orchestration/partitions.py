@@ -1,7 +1,7 @@
 """The one daily partitions definition, shared by every partitioned asset.
 
 A partition is a landing `dt` folder: the UTC date on which the platform logged the
-lines (raw-logs.md), not the date of the events inside them.
+lines (docs/landing.md), not the date of the events inside them.
 """
 
 from collections.abc import Mapping

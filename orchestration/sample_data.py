@@ -1,4 +1,4 @@
-"""Deterministic synthetic landing data covering every feature of raw-logs.md.
+"""Deterministic synthetic landing data covering every feature of the landing zone (docs/landing.md).
 
 The simulation walks day by day. Each day it creates outgoing requests (templates,
 session messages, campaigns with several recipients) and incoming user messages,
@@ -281,7 +281,7 @@ class Simulation:
         return item
 
     def _pmp_label(self, waba: str, number: str, user: str, sent: int, kind: str) -> Label:
-        """A per-message label as Meta sends it (raw-logs.md): the category by what is
+        """A per-message label as Meta sends it (docs/landing.md): the category by what is
         sent, free inside a free entry point window (72 h after an ad click) and for
         service and some utility messages inside the customer service window."""
         rng = self.pmp_rng

@@ -1,5 +1,5 @@
 {#- Use the folder's schema as is (`marts`, not `main_marts`): analysts query
-    `marts.tabular_report` as outputs.md names it. -#}
+    `marts.tabular_report` as the reports name it. -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
     {%- if custom_schema_name is none -%}{{ target.schema }}{%- else -%}{{ custom_schema_name | trim }}{%- endif -%}
 {%- endmacro %}

@@ -76,7 +76,7 @@ def _log_source_asset(source: str, description: str):
 
 
 api_logs = _log_source_asset(
-    "api_logs", "One row per valid line of api_logs/dt=*/: a send request (raw-logs.md)."
+    "api_logs", "One row per valid line of api_logs/dt=*/: a send request (docs/landing.md)."
 )
 webhook_logs = _log_source_asset(
     "webhook_logs", "One row per valid line of webhook_logs/dt=*/: a webhook POST from Meta."
