@@ -1,4 +1,5 @@
-"""`wa-reports generate`: deterministic, and every feature of the landing zone (docs/landing.md) is in its files."""
+"""`wa-reports generate`: deterministic, and every feature of the landing zone
+(docs/landing.md) is in its files."""
 
 from __future__ import annotations
 
