@@ -1,4 +1,4 @@
-"""Deterministic synthetic landing data covering every feature of the landing zone (docs/landing.md).
+"""Deterministic synthetic landing data: every feature of the landing zone (docs/landing.md).
 
 The simulation walks day by day. Each day it creates outgoing requests (templates,
 session messages, campaigns with several recipients) and incoming user messages,

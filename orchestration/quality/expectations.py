@@ -1,8 +1,8 @@
 """Run a Great Expectations suite over a pandas frame (GX 1.x, ephemeral, nothing on disk).
 
 The warehouse is queried with DuckDB and GX validates the resulting frame: the SQL
-datasource over duckdb-engine fails every metric with GX 1.24 (measured on this project's CI machine),
-the pandas datasource works. Each frame is small (one row per partition, file, group or
+datasource over duckdb-engine fails every metric with GX 1.24 (GX closes the connection
+before it reads), the pandas datasource works. Each frame is small (one row per partition, file, group or
 offending key), so validation takes a fraction of a second.
 """
 
