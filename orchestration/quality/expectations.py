@@ -2,8 +2,8 @@
 
 The warehouse is queried with DuckDB and GX validates the resulting frame: the SQL
 datasource over duckdb-engine fails every metric with GX 1.24 (GX closes the connection
-before it reads), the pandas datasource works. Each frame is small (one row per partition, file, group or
-offending key), so validation takes a fraction of a second.
+before it reads), the pandas datasource works. Each frame is small (one row per
+partition, file, group or offending key), so validation takes a fraction of a second.
 """
 
 from __future__ import annotations
