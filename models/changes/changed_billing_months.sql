@@ -50,15 +50,20 @@ charge_times as (
     {% endif %}
 ),
 
+charge_days as (
+    select distinct cast(charge_time as date) as charge_date
+    from charge_times
+),
+
 months as (
-    select {{ year_month_text(dbt.dateadd('day', -1, 'charge_time')) }} as billing_month
-    from charge_times
+    select {{ year_month_text(dbt.dateadd('day', -1, 'charge_date')) }} as billing_month
+    from charge_days
     union
-    select {{ year_month_text('charge_time') }} as billing_month
-    from charge_times
+    select {{ year_month_text('charge_date') }} as billing_month
+    from charge_days
     union
-    select {{ year_month_text(dbt.dateadd('day', 1, 'charge_time')) }} as billing_month
-    from charge_times
+    select {{ year_month_text(dbt.dateadd('day', 1, 'charge_date')) }} as billing_month
+    from charge_days
     union
     select announcements.billing_month
     from announcements

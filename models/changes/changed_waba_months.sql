@@ -29,18 +29,42 @@ wabas as (
     select * from {{ ref('dim_wabas') }}
 ),
 
-final as (
+waba_days as (
+    -- The UTC days of each WABA's statuses: a few per WABA, whatever the traffic.
     select distinct
         conversation_wabas.waba_id,
-        {{ month_of(to_local_time(
-            'conversation_statuses.event_at', "coalesce(wabas.time_zone, 'UTC')"
-        )) }} as opened_month
+        cast(conversation_statuses.event_at as date) as event_date
     from conversation_wabas
     inner join conversation_statuses
         on conversation_wabas.conversation_id = conversation_statuses.conversation_id
-    left join wabas
-        on conversation_wabas.waba_id = wabas.waba_id
     where conversation_statuses.event_at is not null
+),
+
+day_bounds as (
+    -- A UTC day's first and last moment, on the WABA's clock, fall in the months the day
+    -- reaches there.
+    select
+        waba_days.waba_id,
+        coalesce(wabas.time_zone, 'UTC') as time_zone,
+        cast(waba_days.event_date as {{ dbt.type_timestamp() }}) as day_start,
+        {{ dbt.dateadd(
+            'second', -1, dbt.dateadd('day', 1, 'cast(waba_days.event_date as ' ~ dbt.type_timestamp() ~ ')')
+        ) }} as day_end
+    from waba_days
+    left join wabas
+        on waba_days.waba_id = wabas.waba_id
+),
+
+final as (
+    select distinct
+        waba_id,
+        {{ month_of(to_local_time('day_start', 'time_zone')) }} as opened_month
+    from day_bounds
+    union
+    select distinct
+        waba_id,
+        {{ month_of(to_local_time('day_end', 'time_zone')) }} as opened_month
+    from day_bounds
 )
 
 select * from final

@@ -38,8 +38,21 @@ wabas as (
     select * from {{ ref('dim_wabas') }}
 ),
 
-pricing_eras as (
-    select * from {{ ref('pricing_eras') }}
+era_moments as (
+    -- R32, R36: when each pricing era starts and ends on each WABA's clock, in UTC (a
+    -- few rows: cheaper than reading every message's CREATED_AT on its WABA's clock).
+    select
+        wabas.waba_id,
+        pricing_eras.pricing_model,
+        {{ to_utc_time(
+            'cast(pricing_eras.effective_from as ' ~ dbt.type_timestamp() ~ ')', 'wabas.time_zone'
+        ) }} as era_from,
+        {{ to_utc_time(
+            dbt.dateadd('day', 1, 'cast(pricing_eras.effective_to as ' ~ dbt.type_timestamp() ~ ')'),
+            'wabas.time_zone',
+        ) }} as era_until
+    from wabas
+    cross join {{ ref('pricing_eras') }} as pricing_eras
 ),
 
 labels as (
@@ -132,9 +145,6 @@ flagged as (
             when labels.is_label_billable then 'regular'
             else 'free_customer_service'
         end as label_type,
-        -- R36: the local date of CREATED_AT decides the era of an unlabelled message.
-        cast({{ to_local_time('outgoing_messages.created_at', 'wabas.time_zone') }} as date)
-            as created_local_date,
         -- R6: accepted by Meta when Meta gave the message a wamid.
         outgoing_messages.wamid is not null as is_accepted,
         -- R7: a read implies a delivery Meta may not have reported.
@@ -157,8 +167,6 @@ flagged as (
         on
             outgoing_messages.message_id = labels.message_id
             and labels.label_rank = 1
-    left join wabas
-        on outgoing_messages.waba_id = wabas.waba_id
 ),
 
 final as (
@@ -189,7 +197,8 @@ final as (
         case
             when not is_accepted then null
             when label_pricing_model in ('CBP', 'PMP') then label_pricing_model
-            else pricing_eras.pricing_model
+            -- R36: the era of CREATED_AT on the WABA's clock.
+            else era_moments.pricing_model
         end as pricing_model,
         -- R31/R40: counted as a data-quality result.
         (
@@ -197,13 +206,11 @@ final as (
             and label_type_sent not in ('regular', 'free_customer_service', 'free_entry_point')
         ) as has_unknown_label_type
     from flagged
-    left join pricing_eras
+    left join era_moments
         on
-            flagged.created_local_date >= pricing_eras.effective_from
-            and (
-                pricing_eras.effective_to is null
-                or flagged.created_local_date <= pricing_eras.effective_to
-            )
+            flagged.waba_id = era_moments.waba_id
+            and flagged.created_at >= era_moments.era_from
+            and (era_moments.era_until is null or flagged.created_at < era_moments.era_until)
 )
 
 select * from final
