@@ -12,7 +12,7 @@ pytestmark = pytest.mark.fast
 
 ROOT = Path(__file__).parent.parent
 # A path that climbs out of the repository, or names files that live outside it.
-OUTSIDE = re.compile(r"\.\./shared|shared/spec|stack-notes\.md|(?<![\w/])(raw-logs|outputs)\.md")
+OUTSIDE = re.compile(r"\.\./shared|shared[/]spec|stack-notes\.md|(?<![\w/])(raw-logs|outputs)\.md")
 
 
 def test_no_tracked_file_points_outside_the_repository():
