@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.8
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'
-	$(BIN)/python -c "from orchestration.dbt_manifest import ensure_manifest; from orchestration.resources import dbt_project; ensure_manifest(dbt_project)"
+	$(BIN)/python -c "from orchestration.dbt.manifest import ensure_manifest; from orchestration.dbt.project import dbt_project; ensure_manifest(dbt_project)"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -58,9 +58,10 @@ test-duckdb: install browser
 	$(BIN)/pytest -n 2 --dist load
 
 # The end-to-end pytests on Spark (a local session): the same hand-made landing folders
-# must give the same CSV bytes as on DuckDB (both equal tests/expected/).
+# must give the same CSV bytes as on DuckDB (both equal tests/expected/). Two workers:
+# the two landings build at once (tests/conftest.py).
 test-spark: install-spark
-	WA_ENGINE=spark $(BIN)/pytest tests/test_reports_end_to_end.py tests/test_per_message_pricing_end_to_end.py tests/test_spark_engine.py
+	WA_ENGINE=spark $(BIN)/pytest -n 2 --dist load tests/test_reports_end_to_end.py tests/test_per_message_pricing_end_to_end.py tests/test_spark_engine.py
 
 # Not part of `make test`: generates ~1M + 3.1M messages and prints wall time and peak RSS.
 bench: install
@@ -74,10 +75,13 @@ lint: install
 	mkdir -p $(dir $(WA_WAREHOUSE))
 	$(BIN)/sqlfluff lint models tests/dbt
 
+# The Dagster instance beside the warehouse, where `wa-reports run` records its runs too.
+DAGSTER_HOME ?= $(abspath $(dir $(WA_WAREHOUSE)))/dagster
+
 dev: install
-	mkdir -p data/dagster_home
-	cp orchestration/dagster.yaml data/dagster_home/dagster.yaml
-	DAGSTER_HOME=$(CURDIR)/data/dagster_home $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+	mkdir -p $(DAGSTER_HOME)
+	cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 clean:
 	rm -rf data target logs .pytest_cache

@@ -18,7 +18,7 @@ from typing import NoReturn
 
 import duckdb
 
-from orchestration.dbt_invocation import dbt_in_own_target
+from orchestration.dbt.invocation import dbt_in_own_target
 from orchestration.settings import DBT_PROJECT_DIR, Settings, SettingsError
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
@@ -36,7 +36,7 @@ def _existing_warehouse(args: argparse.Namespace) -> Settings:
 
 
 def _existing_serving_copy(args: argparse.Namespace) -> tuple[Settings, Path]:
-    from orchestration.serving import SERVING_DB
+    from orchestration.publish.serving import SERVING_DB
 
     settings = Settings.from_env(warehouse=args.warehouse)
     path = settings.serving / SERVING_DB
@@ -49,7 +49,7 @@ def _existing_serving_copy(args: argparse.Namespace) -> tuple[Settings, Path]:
 def _serving_connection(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """The locked, read-only connection to the serving copy (serving.connect_read_only);
     a copy that cannot be opened is a one-line error."""
-    from orchestration.serving import connect_read_only
+    from orchestration.publish.serving import connect_read_only
 
     try:
         conn = connect_read_only(path)
@@ -158,7 +158,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from orchestration.export import EmptySelection, data_dates, export_reports
+    from orchestration.publish.export import EmptySelection, data_dates, export_reports
 
     _ordered(args.date_from, args.date_to)
     _, serving_db = _existing_serving_copy(args)
@@ -186,7 +186,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from orchestration.full_check import run_full_check
+    from orchestration.quality.full_check import run_full_check
 
     settings = _existing_warehouse(args)
     _warehouse_free(settings.warehouse)
@@ -198,8 +198,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    _existing_warehouse(args).export_env()
-    with dbt_in_own_target("docs", "generate", "--static", "--quiet") as (completed, target):
+    settings = _existing_warehouse(args)
+    generate = ("docs", "generate", "--static", "--quiet")
+    with dbt_in_own_target(*generate, settings=settings) as (completed, target):
         if completed.returncode != 0:
             print("dbt docs generate failed: see dbt's message above", file=sys.stderr)
             return EXIT_CHECK_FAILED
@@ -240,9 +241,11 @@ def _compile_analysis(name: str, settings: Settings) -> str:
     available = sorted(p.stem for p in (DBT_PROJECT_DIR / "analyses").glob("*.sql"))
     if name not in available:
         raise UsageError(f"no analysis {name!r}; choose one of: {', '.join(available)}")
-    settings.export_env()
     compile_analysis = ("compile", "--quiet", "--target", "serving", "--select", name)
-    with dbt_in_own_target(*compile_analysis, capture=True) as (completed, target):
+    with dbt_in_own_target(*compile_analysis, settings=settings, capture=True) as (
+        completed,
+        target,
+    ):
         if completed.returncode != 0:
             raise UsageError(f"dbt could not compile {name}: {completed.stdout.strip()[-300:]}")
         compiled = target / "compiled" / "whatsapp_reports" / "analyses" / f"{name}.sql"
@@ -274,7 +277,7 @@ def _run_query(conn, query: str, as_csv: bool) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from orchestration.stakeholder_report import build_report
+    from orchestration.publish.report import build_report
 
     _ordered(args.date_from, args.date_to)
     _, serving_db = _existing_serving_copy(args)

@@ -1,4 +1,9 @@
-"""The Dagster code location: it assembles, it never computes."""
+"""The Dagster code location: it assembles, it never computes.
+
+`build_definitions(settings)` is the one list of assets, checks, jobs, schedules and
+sensors, with the resources the settings give; `make dev` loads `defs` (the settings of
+the environment) and `wa-reports run` builds its own from the command's settings.
+"""
 
 from dagster import Definitions
 
@@ -22,19 +27,24 @@ from orchestration.schedules import (
 )
 from orchestration.settings import Settings
 
-defs = Definitions(
-    assets=[
-        api_logs,
-        webhook_logs,
-        phone_numbers,
-        wabas,
-        *bookkeeping_tables,
-        warehouse_dbt_assets,
-        serving_marts,
-    ],
-    asset_checks=[*raw_checks, *model_checks],
-    jobs=[daily_job, weekly_full_check],
-    schedules=[daily_schedule, weekly_check_schedule],
-    sensors=[landing_sensor],
-    resources=build_resources(Settings.from_env()),
-)
+
+def build_definitions(settings: Settings) -> Definitions:
+    return Definitions(
+        assets=[
+            api_logs,
+            webhook_logs,
+            phone_numbers,
+            wabas,
+            *bookkeeping_tables,
+            warehouse_dbt_assets,
+            serving_marts,
+        ],
+        asset_checks=[*raw_checks, *model_checks],
+        jobs=[daily_job, weekly_full_check],
+        schedules=[daily_schedule, weekly_check_schedule],
+        sensors=[landing_sensor],
+        resources=build_resources(settings),
+    )
+
+
+defs = build_definitions(Settings.from_env())

@@ -8,9 +8,13 @@ from collections.abc import Mapping
 from datetime import date
 
 from dagster import DailyPartitionsDefinition
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG as RANGE_END_TAG
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_START_TAG as RANGE_START_TAG
-from dagster._core.storage.tags import PARTITION_NAME_TAG as PARTITION_TAG
+
+# Dagster's run tags for one partition and for a partition range (a single-run backfill),
+# as its documentation names them; `tests/test_schedules.py` checks them against the
+# runs Dagster itself makes for a partition and a backfill.
+PARTITION_TAG = "dagster/partition"
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 # Conversation-based pricing, the oldest era the rules cover, began on 2022-02-01.
 FIRST_PARTITION = "2022-01-01"

@@ -1,55 +1,62 @@
-"""Resources: the DuckDB warehouse and landing paths, and the dbt project."""
+"""The Dagster resources, built from the settings in one place (`build_resources`)."""
 
 from __future__ import annotations
 
-import os
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cached_property
 from pathlib import Path
 
 import duckdb
 from dagster import BetaWarning, ConfigurableResource
-from dagster_dbt import DbtCliResource, DbtProject
-from dagster_dbt.compat import DBT_PYTHON_VERSION
-from packaging.version import Version
 
-from orchestration import lake, warehouse
+from orchestration import warehouse
+from orchestration.dbt.project import WarehouseDbtCliResource, dbt_project
+from orchestration.ingest import lake
 from orchestration.ingest.sinks import DuckDBSink, ParquetSink, RawSink
-from orchestration.settings import DBT_PROFILES_DIR, DBT_PROJECT_DIR, Settings
+from orchestration.settings import DBT_PROFILES_DIR, DEFAULT_QUARANTINE_THRESHOLD, Settings
 
-# dagster-dbt and its project preparer call `dbt` by name: make it the one installed
-# beside this interpreter, even when the caller's PATH does not hold the venv.
-os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
 # BackfillPolicy and pools are beta in this Dagster version; they are used on purpose.
 warnings.filterwarnings("ignore", category=BetaWarning)
 
 # Every asset that writes the warehouse runs in this pool: DuckDB allows one writer.
 WAREHOUSE_POOL = "duckdb_warehouse"
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROFILES_DIR)
-
 
 class WarehouseResource(ConfigurableResource):
     """The DuckDB file the raw loads and dbt write, and the landing folder they read.
 
     On Spark (`engine="spark"`) the loads and dbt write Parquet under `lake_dir`, and
-    the DuckDB file is a catalog of views over it (orchestration/lake.py)."""
+    the DuckDB file is a catalog of views over it (orchestration/ingest/lake.py)."""
 
     path: str
     landing_dir: str
     serving_dir: str
     engine: str = "duckdb"
     lake_dir: str = ""
+    quarantine_threshold: float = DEFAULT_QUARANTINE_THRESHOLD
+    load_workers: int = 1
+    memory_limit: str = ""
 
     def connect(self) -> duckdb.DuckDBPyConnection:
-        return warehouse.connect(Path(self.path))
+        return warehouse.connect(Path(self.path), memory_limit=self.memory_limit or None)
 
     @property
     def landing(self) -> Path:
         return Path(self.landing_dir)
+
+    def settings(self) -> Settings:
+        """The settings this resource was built from (`build_resources`)."""
+        return Settings(
+            Path(self.landing_dir),
+            Path(self.path),
+            self.quarantine_threshold,
+            Path(self.serving_dir),
+            self.engine,
+            self.load_workers,
+            self.memory_limit or None,
+        )
 
     @contextmanager
     def raw_sink(self) -> Iterator[RawSink]:
@@ -67,31 +74,8 @@ class WarehouseResource(ConfigurableResource):
             lake.refresh_catalog(Path(self.lake_dir), Path(self.path))
 
 
-class WarehouseDbtCliResource(DbtCliResource):
-    """dagster-dbt's dbt resource, without two things it does in this process before
-    every invocation and this project never uses (about 3 s a run in all):
-
-    - a `dbt --version` subprocess, to tell dbt-core from the Fusion engine. The
-      executable here is always the dbt-core installed beside this interpreter
-      (`build_resources` names it), whose version dagster-dbt has already imported;
-    - a dbt adapter of its own (the profile, the project's macros, a connection
-      manager: 1.5 s), which only its `fetch_row_counts()` and `fetch_column_metadata()`
-      use. The row counts come from the warehouse instead (assets/dbt.py); with no
-      adapter, those two would add nothing.
-
-    `tests/test_dbt_resource.py` fails if dagster-dbt runs the subprocess or builds the
-    adapter through another way."""
-
-    @cached_property
-    def _cli_version(self) -> Version:
-        return DBT_PYTHON_VERSION
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
-        return None
-
-
 def build_resources(settings: Settings) -> dict[str, object]:
-    settings.export_env()
+    """Every resource from `settings`; the dbt resource starts dbt with `settings.dbt_env()`."""
     return {
         "warehouse": WarehouseResource(
             path=str(settings.warehouse),
@@ -99,10 +83,14 @@ def build_resources(settings: Settings) -> dict[str, object]:
             serving_dir=str(settings.serving),
             engine=settings.engine,
             lake_dir=str(settings.lake),
+            quarantine_threshold=settings.quarantine_threshold,
+            load_workers=settings.load_workers,
+            memory_limit=settings.memory_limit or "",
         ),
         "dbt": WarehouseDbtCliResource(
             project_dir=dbt_project,
             profiles_dir=str(DBT_PROFILES_DIR),
             dbt_executable=str(Path(sys.executable).parent / "dbt"),
+            environment=settings.dbt_env(),
         ),
     }

@@ -1,8 +1,11 @@
 """Materialize the whole asset graph in-process, as `wa-reports run` does.
 
-Two Dagster runs: the daily raw loads over the partition range found in the landing
-zone (one run, thanks to the single-run backfill policy), then the registry load and
-the dbt build with its tests. Each prints one line per asset or model.
+The assets and checks are the code location's (`definitions.build_definitions`), with
+the command's settings. Two Dagster runs: the daily raw loads over the partition range
+found in the landing zone (one run, thanks to the single-run backfill policy), then
+everything else (the registries, the dbt build with its tests, the serving copy). Each
+prints one line per asset or model. The runs are recorded in the Dagster instance that
+`make dev` shows (`Settings.dagster_home`), with their checks.
 """
 
 from __future__ import annotations
@@ -18,16 +21,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-from dagster import AssetKey, DagsterInstance, materialize
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
+from dagster import (
+    AssetKey,
+    AssetsDefinition,
+    AssetSelection,
+    DagsterInstance,
+    DagsterRunStatus,
+    RunsFilter,
+    materialize,
 )
 
-from orchestration import landing
+from orchestration.ingest import landing
 from orchestration.ingest.sinks import ParquetSink
-from orchestration.settings import Settings
+from orchestration.partitions import RANGE_END_TAG, RANGE_START_TAG
+from orchestration.settings import PROJECT_ROOT, Settings
 from orchestration.warehouse import environment_failure
+
+# The process that started a CLI run: a run left "started" by a process that died
+# (killed, the machine restarted) is marked failed by the next run, and its pool slot
+# freed, so it never blocks the pool.
+PID_TAG = "wa-reports/pid"
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
@@ -90,8 +103,41 @@ def _dbt_config(full_refresh: bool) -> dict:
     return {"ops": {"warehouse_dbt_assets": {"config": {"full_refresh": full_refresh}}}}
 
 
-def _instance() -> DagsterInstance:
-    return DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+def dagster_instance(settings: Settings) -> DagsterInstance:
+    """The Dagster instance of this data folder, shared with `make dev`: created on first
+    use with the project's instance settings (`orchestration/dagster.yaml`: one warehouse
+    step at a time). With `record_runs` off, a throw-away one in memory."""
+    if not settings.record_runs:
+        return DagsterInstance.ephemeral()
+    home = settings.dagster_home
+    config = home / "dagster.yaml"
+    if not config.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        config.write_text((PROJECT_ROOT / "orchestration" / "dagster.yaml").read_text())
+    return DagsterInstance.from_config(str(home))
+
+
+def end_orphaned_runs(instance: DagsterInstance) -> None:
+    """Mark failed the CLI runs whose process is gone, and free their pool slots."""
+    started = instance.get_runs(
+        RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING])
+    )
+    for run in started:
+        pid = run.tags.get(PID_TAG)
+        if pid is None or _alive(int(pid)):
+            continue
+        instance.report_run_failed(run, f"its process ({pid}) ended before the run did")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _describe(key: AssetKey, metadata: dict) -> str:
@@ -194,12 +240,7 @@ def run_pipeline(
     echo: Callable[[str], None] = print,
     full_refresh: bool = False,
 ) -> RunOutcome:
-    settings.export_env()
-    from orchestration.assets.checks import model_checks, raw_checks
-    from orchestration.assets.dbt import warehouse_dbt_assets
-    from orchestration.assets.ingest import api_logs, phone_numbers, wabas, webhook_logs
-    from orchestration.assets.serving import serving_marts
-    from orchestration.resources import build_resources
+    from orchestration.definitions import build_definitions
 
     # Dagster, dbt and GX leave millions of long-lived objects: moved out of the
     # collector's reach, every full collection (here, in the forked parse workers and
@@ -208,8 +249,22 @@ def run_pipeline(
     started = time.monotonic()
     log_path = settings.warehouse.parent / "logs" / "last_run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    resources = build_resources(settings)
-    instance = _instance()
+    defs = build_definitions(settings)
+    assets = [*defs.assets, *defs.asset_checks]
+    daily = AssetSelection.assets(
+        *(
+            key
+            for a in defs.assets
+            if isinstance(a, AssetsDefinition) and a.partitions_def
+            for key in a.keys
+        )
+    )
+    executable = AssetSelection.assets(
+        *(key for a in defs.assets if isinstance(a, AssetsDefinition) for key in a.keys)
+    )
+    resources = defs.resources
+    instance = dagster_instance(settings)
+    end_orphaned_runs(instance)
     partitions = select_partitions(settings, dt_from, dt_to)
     outcome = RunOutcome(partitions)
     unknown = landing.unknown_paths(settings.landing_dir)
@@ -218,19 +273,15 @@ def run_pipeline(
             f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
         )
         echo(f"skipped {len(unknown)} paths the landing layout does not know: {shown}")
-    window_tags = (
-        {
-            ASSET_PARTITION_RANGE_START_TAG: partitions[0],
-            ASSET_PARTITION_RANGE_END_TAG: partitions[-1],
-        }
-        if partitions
-        else {}
+    window_tags = {PID_TAG: str(os.getpid())} | (
+        {RANGE_START_TAG: partitions[0], RANGE_END_TAG: partitions[-1]} if partitions else {}
     )
     if partitions:
         echo(f"loading {len(partitions)} partitions {partitions[0]} .. {partitions[-1]}")
         with log_path.open("w") as log, _to_log(log, echo):
             result = materialize(
-                [api_logs, webhook_logs, *raw_checks],
+                assets,
+                selection=daily,
                 resources=resources,
                 instance=instance,
                 raise_on_error=False,
@@ -243,7 +294,8 @@ def run_pipeline(
         # dbt's own log goes to a file; the lines printed here summarise it.
         with log_path.open("a") as log, _to_log(log, echo):
             result = materialize(
-                [phone_numbers, wabas, warehouse_dbt_assets, *model_checks, serving_marts],
+                assets,
+                selection=executable - daily,
                 resources=resources,
                 instance=instance,
                 raise_on_error=False,

@@ -25,11 +25,10 @@ from dagster import (
     sensor,
 )
 
-from orchestration import landing
-from orchestration.full_check import run_full_check
+from orchestration.ingest import landing
 from orchestration.partitions import FIRST_PARTITION, daily_partitions
+from orchestration.quality.full_check import run_full_check
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
-from orchestration.settings import Settings
 
 # Every asset, for one dt partition: the raw loads of that day, then dbt (whose staging
 # models pick up every partition loaded since they last ran), the checks and the
@@ -80,10 +79,10 @@ def changed_partitions(previous: dict[str, str], current: dict[str, str]) -> lis
 
 
 @sensor(job=daily_job, minimum_interval_seconds=60, default_status=DefaultSensorStatus.STOPPED)
-def landing_sensor(context: SensorEvaluationContext):
+def landing_sensor(context: SensorEvaluationContext, warehouse: WarehouseResource):
     """A new or grown file in a landing partition requests that partition's run."""
     previous = json.loads(context.cursor) if context.cursor else {}
-    current = partition_fingerprints(Settings.from_env().landing_dir)
+    current = partition_fingerprints(warehouse.landing)
     changed = changed_partitions(previous, current)
     context.update_cursor(json.dumps(current, sort_keys=True))
     if not changed:
@@ -98,8 +97,7 @@ def landing_sensor(context: SensorEvaluationContext):
 def check_every_row(context, warehouse: WarehouseResource) -> None:  # context: Dagster's
     """`wa-reports check`: every dbt test and data-quality check over all rows. The run
     fails when an error-level check fails; each finding is one line in the log."""
-    settings = Settings.from_env(landing_dir=warehouse.landing_dir, warehouse=warehouse.path)
-    outcome = run_full_check(settings)
+    outcome = run_full_check(warehouse.settings())
     for finding in outcome.failed + outcome.warned:
         (context.log.error if finding.severity == "ERROR" else context.log.warning)(finding.line())
     context.log.info(outcome.summary())

@@ -1,107 +1,31 @@
-"""The DuckDB warehouse file: connecting to it and the `raw` schema the loaders own.
-
-dbt owns every other schema (staging, intermediate, marts); the raw tables are
-created here because they are written by Python, not by dbt.
-"""
+"""The DuckDB warehouse file: connecting to it (with the memory limit), date and WABA
+filters over its report tables, and the failures of its environment (another process
+holds it, a full disk) told apart from a model's."""
 
 from __future__ import annotations
 
-import os
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 
-RAW_DDL = """
-create schema if not exists raw;
-create table if not exists raw.api_logs (
-    dt date not null,
-    source_file varchar not null,
-    line_number integer not null,
-    received_at timestamp not null,
-    raw_line varchar not null using compression zstd,
-    loaded_at timestamp not null
-);
-create table if not exists raw.webhook_logs (
-    dt date not null,
-    source_file varchar not null,
-    line_number integer not null,
-    received_at timestamp not null,
-    raw_line varchar not null using compression zstd,
-    loaded_at timestamp not null
-);
-create table if not exists raw.phone_numbers (
-    source_file varchar not null,
-    line_number integer not null,
-    waba_id varchar not null,
-    phone_number varchar not null,
-    phone_number_id varchar,
-    display_name varchar,
-    updated_at timestamp not null,
-    raw_line varchar not null,
-    loaded_at timestamp not null
-);
-create table if not exists raw.wabas (
-    source_file varchar not null,
-    line_number integer not null,
-    waba_id varchar not null,
-    business_portfolio_id varchar,
-    name varchar,
-    timezone varchar not null,
-    currency varchar not null,
-    updated_at timestamp not null,
-    raw_line varchar not null,
-    loaded_at timestamp not null
-);
-create table if not exists raw.quarantine (
-    source varchar not null,
-    dt date,
-    source_file varchar not null,
-    line_number integer not null,
-    reason varchar not null,
-    raw_line varchar not null,
-    loaded_at timestamp not null
-);
-create table if not exists raw.load_ledger (
-    source varchar not null,
-    dt date,
-    source_file varchar not null,
-    file_bytes bigint not null,
-    file_mtime_ns bigint not null,
-    lines_read integer not null,
-    lines_loaded integer not null,
-    lines_quarantined integer not null,
-    lines_blank integer not null default 0,
-    read_error varchar,
-    rules_version integer,
-    loaded_at timestamp not null
-);
--- Ledgers of warehouses loaded before blank lines and damaged files were recorded.
-alter table raw.load_ledger add column if not exists lines_blank integer default 0;
-alter table raw.load_ledger add column if not exists read_error varchar;
-alter table raw.load_ledger add column if not exists rules_version integer;
-"""
 
-
-def memory_settings(warehouse: Path) -> dict[str, str]:
-    """DuckDB's memory limit from `WA_MEMORY_LIMIT` (e.g. `3GB`; unset: DuckDB's own, 80 %
+def memory_settings(warehouse: Path, memory_limit: str | None) -> dict[str, str]:
+    """DuckDB's memory limit (`Settings.memory_limit`, e.g. `3GB`; None: DuckDB's own, 80 %
     of the machine's memory), with what does not fit spilled beside the warehouse. The
-    loader's connection and dbt's (orchestration/dbt_warehouse_plugin.py) both take it."""
-    limit = os.environ.get("WA_MEMORY_LIMIT", "").strip()
-    if not limit:
+    loader's connection and dbt's (orchestration/dbt/warehouse_plugin.py) both take it."""
+    if not memory_limit:
         return {}
-    return {"memory_limit": limit, "temp_directory": f"{warehouse}.tmp"}
+    return {"memory_limit": memory_limit, "temp_directory": f"{warehouse}.tmp"}
 
 
-def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path, read_only: bool = False, memory_limit: str | None = None
+) -> duckdb.DuckDBPyConnection:
     if read_only:
         return duckdb.connect(str(path), read_only=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), config=memory_settings(path))
-
-
-def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
-    conn.execute(RAW_DDL)
+    return duckdb.connect(str(path), config=memory_settings(path, memory_limit))
 
 
 def date_range_filter(

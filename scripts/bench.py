@@ -123,8 +123,8 @@ def main() -> None:
 
     # dbt's manifest is parsed once after a change to the project (`make install` does it
     # too); a run that found it stale would time a `dbt parse` (about 9 s) with it.
-    from orchestration.dbt_manifest import ensure_manifest
-    from orchestration.resources import dbt_project
+    from orchestration.dbt.manifest import ensure_manifest
+    from orchestration.dbt.project import dbt_project
 
     ensure_manifest(dbt_project)
     messages = args.days * args.messages_per_day

@@ -22,14 +22,18 @@ if not hasattr(sys.modules["__main__"], "__file__"):
 
 
 ENGINE = os.environ.get("WA_ENGINE") or "duckdb"  # `make test-spark` sets spark
+# Runs are not recorded in a Dagster instance on disk (about 6 s a run): each test builds
+# its own warehouse, and nobody opens their run history. test_cli.py checks recording.
+os.environ["WA_RECORD_RUNS"] = "0"
 
 
-def wa(*args: str, engine: str = ENGINE) -> subprocess.CompletedProcess:
-    """Run the CLI with paths from its arguments only: no WA_* variable leaks in from a
-    test that imported the definitions (they export the paths for dbt). Only the engine
-    (by default the one the suite runs on) is passed on."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WA_")}
+def wa(*args: str, engine: str = ENGINE, record_runs: bool = False) -> subprocess.CompletedProcess:
+    """Run the CLI with paths from its arguments only: no WA_* variable of the shell that
+    started the suite leaks in. Only the engine (by default the one the suite runs on)
+    and whether runs are recorded (by default not) are passed on."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WA_", "DAGSTER_HOME"))}
     env["WA_ENGINE"] = engine
+    env["WA_RECORD_RUNS"] = "1" if record_runs else "0"
     return subprocess.run(
         [str(WA_REPORTS), *args], capture_output=True, text=True, check=False, env=env
     )
@@ -39,7 +43,7 @@ def dbt_on(warehouse: Path, *args: str, target: Path) -> str:
     """Run dbt (the CLI's `run_dbt`) on the DuckDB file `warehouse`, writing into
     `target`; fail the test with the end of dbt's output unless it succeeds. No other
     `WA_` variable of this process reaches dbt (a partition window, a target)."""
-    from orchestration.dbt_invocation import run_dbt
+    from orchestration.dbt.invocation import run_dbt
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("WA_")}
     env.update(WA_WAREHOUSE=str(warehouse), WA_ENGINE="duckdb")
@@ -50,9 +54,8 @@ def dbt_on(warehouse: Path, *args: str, target: Path) -> str:
 
 @pytest.fixture
 def restored_environment(monkeypatch):
-    """Settings.export_env() (run_pipeline, build_resources) writes the paths into this
-    process's environment for dbt: undone after the test, so no later test in the same
-    worker reads a removed temporary warehouse."""
+    """No `WA_*` variable of the shell that started the suite reaches the test (the
+    settings it builds are its own), and the engine is the suite's."""
     for name in ("WA_LANDING_DIR", "WA_WAREHOUSE", "WA_SERVING_DIR", "WA_LAKE_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("WA_ENGINE", ENGINE)
@@ -91,13 +94,22 @@ SHARED_FIXTURE_FILES = {
     "test_free_tier.py",
     "test_docs_and_report.py",
     "test_sample_data.py",
+    "test_per_message_pricing_end_to_end.py",
 }
 
 
+# On Spark (`make test-spark`), the files that read the session's Spark build of the
+# hand-made landing (`e2e_run`) are one unit: one worker builds it once, while the other
+# builds the per-message landing. A Spark build waits on about a second per statement
+# more than it computes, so two at once take little longer than one.
+SPARK_E2E_FILES = {"test_reports_end_to_end.py", "test_spark_engine.py"}
+
+
 def pytest_xdist_make_scheduler(config, log):
-    """`pytest -n 2` (`make test-duckdb`) hands out one unit at a time, in collection
-    order, to whichever worker has no more than two tests queued: a unit is a test, or
-    every test of a SHARED_FIXTURE_FILES file.
+    """`pytest -n 2` (`make test-duckdb`, `make test-spark`) hands out one unit at a time,
+    in collection order, to whichever worker has no more than two tests queued: a unit is
+    a test, or every test of a SHARED_FIXTURE_FILES file (on Spark, of SPARK_E2E_FILES
+    together).
 
     pytest-xdist's own `--dist load` sends each worker a first batch of a quarter of the
     tests, so one worker got every long test and the other sat idle for four minutes;
@@ -109,6 +121,8 @@ def pytest_xdist_make_scheduler(config, log):
     class CostOrderedScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
+            if ENGINE == "spark" and Path(path).name in SPARK_E2E_FILES:
+                return "e2e_run"
             return path if Path(path).name in SHARED_FIXTURE_FILES else nodeid
 
     config.option.loadscopereorder = False  # keep the collection order below

@@ -15,8 +15,9 @@ import duckdb
 import pytest
 from dagster_dbt import DbtCliResource
 
-from orchestration.dbt_warehouse_plugin import ALIAS, PLACEHOLDER, Plugin
-from orchestration.resources import WarehouseDbtCliResource, build_resources
+from orchestration.dbt.project import WarehouseDbtCliResource
+from orchestration.dbt.warehouse_plugin import ALIAS, PLACEHOLDER, Plugin
+from orchestration.resources import build_resources
 from orchestration.settings import Settings
 from tests.conftest import dbt_on
 
@@ -79,7 +80,7 @@ def test_a_new_warehouse_file_keeps_dbts_parse_and_gets_the_tables(tmp_path):
 
 def test_old_invocation_folders_are_removed_young_and_newest_ones_kept(tmp_path):
     """dagster-dbt never removes its per-invocation target folders."""
-    from orchestration.assets.dbt import KEPT_INVOCATION_FOLDERS, prune_invocation_folders
+    from orchestration.dbt.build import KEPT_INVOCATION_FOLDERS, prune_invocation_folders
 
     now = 1_800_000_000.0
 
@@ -124,3 +125,29 @@ def test_the_plugin_attaches_the_warehouse_and_freezes_what_dbt_has_built(monkey
         gc.unfreeze()  # this test process keeps collecting as before
     assert (warehouse.path, other.path) == ("/some/where/w.duckdb", PLACEHOLDER)
     assert frozen > 10_000  # pytest's own objects at least
+
+
+def test_settings_reach_dbt_and_this_process_environment_stays_as_it_was(
+    tmp_path, restored_environment
+):
+    """Settings -> resources -> dbt's environment: the dbt the resource starts builds into
+    the settings' warehouse (not the default one), and neither importing the code
+    location nor running dbt changes this process's environment."""
+    import os
+
+    import duckdb
+
+    before = dict(os.environ)
+    import orchestration.definitions  # noqa: F401  (the code location, as `make dev` loads it)
+
+    warehouse = tmp_path / "elsewhere" / "w.duckdb"
+    warehouse.parent.mkdir()
+    dbt = build_resources(Settings(tmp_path / "landing", warehouse))["dbt"]
+    invocation = dbt.cli(
+        ["seed", "--select", "pricing_eras", "--quiet"], target_path=tmp_path / "t"
+    )
+    assert invocation.wait().is_successful()
+    assert dict(os.environ) == before
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        (rows,) = conn.execute("select count(*) from reference.pricing_eras").fetchone()
+    assert rows == 2

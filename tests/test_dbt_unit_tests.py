@@ -11,7 +11,7 @@ import duckdb
 import pytest
 import yaml
 
-from orchestration.warehouse import ensure_raw_schema
+from orchestration.ingest.raw_schema import ensure_raw_schema
 from tests.conftest import dbt_on
 
 pytestmark = pytest.mark.fast

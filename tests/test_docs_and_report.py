@@ -131,16 +131,16 @@ def _warehouse_columns(warehouse: Path) -> dict[tuple[str, str], list[str]]:
 
 
 def test_every_column_of_every_model_seed_and_source_is_described(e2e_run):
-    from orchestration.dbt_manifest import ensure_manifest
-    from orchestration.resources import dbt_project
+    from orchestration.dbt.manifest import ensure_manifest
+    from orchestration.dbt.project import dbt_project
 
     manifest = json.loads(ensure_manifest(dbt_project).read_text())
     assert undescribed_columns(manifest, _warehouse_columns(e2e_run["warehouse"])) == []
 
 
 def test_a_mart_column_without_a_description_fails_the_check(e2e_run):
-    from orchestration.dbt_manifest import ensure_manifest
-    from orchestration.resources import dbt_project
+    from orchestration.dbt.manifest import ensure_manifest
+    from orchestration.dbt.project import dbt_project
 
     manifest = json.loads(ensure_manifest(dbt_project).read_text())
     node = manifest["nodes"]["model.whatsapp_reports.summary_sessions"]

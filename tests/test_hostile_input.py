@@ -224,7 +224,7 @@ def test_sql_cannot_write_attach_or_touch_files(hostile):
     """Every statement fails in the session `wa-reports sql` opens (serving.
     connect_read_only), and through the CLI as one line with exit 2; neither the
     warehouse nor the serving copy changes, and no file is written."""
-    from orchestration.serving import connect_read_only
+    from orchestration.publish.serving import connect_read_only
 
     warehouse, root = hostile["warehouse"], hostile["root"]
     serving = root / "serving" / "serving.duckdb"

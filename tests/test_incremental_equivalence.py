@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.export import export_reports
+from orchestration.publish.export import export_reports
 from orchestration.runner import run_pipeline
 from orchestration.settings import Settings
 from orchestration.warehouse import connect
@@ -107,7 +107,6 @@ def test_a_partial_dbt_selection_records_no_watermark_and_loses_no_load(
     warehouse = (tmp_path / "w.duckdb").resolve()
     run_days(e2e_run["landing"], warehouse, DAYS[:1])
     settings = Settings(e2e_run["landing"].resolve(), warehouse, engine=ENGINE)
-    settings.export_env()
     loaded = materialize(
         [api_logs, webhook_logs], resources=build_resources(settings), partition_key=DAYS[1]
     )

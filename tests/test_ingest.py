@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration import lake, warehouse
+from orchestration import warehouse
+from orchestration.ingest import lake
 from orchestration.ingest.load import load_log_partition, load_log_partitions, load_phone_numbers
 from orchestration.ingest.sinks import DuckDBSink, ParquetSink
 from tests.landing_builders import api_line, replaced, status, webhook_line, without, write_lines
@@ -643,7 +644,7 @@ def test_every_rule_of_a_webhook_envelope_is_held_to(path, value, reason):
 )
 @pytest.mark.parametrize("suffix", [".jsonl", ".jsonl.gz"])
 def test_a_file_is_split_into_lines_as_read_line_by_line(tmp_path, content, lines, suffix):
-    from orchestration.landing import read_lines
+    from orchestration.ingest.landing import read_lines
 
     path = tmp_path / f"part{suffix}"
     path.write_bytes(gzip.compress(content) if suffix.endswith(".gz") else content)

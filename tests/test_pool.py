@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance
-from dagster._core.instance.ref import InstanceRef
 
 from orchestration.settings import PROJECT_ROOT
 from tests.e2e_landing import build
@@ -69,7 +68,7 @@ def test_the_pool_serializes_two_overlapping_runs_that_write(tmp_path):
         "WA_LANDING_DIR": str(landing),
         "WA_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
     }
-    instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
+    instance = DagsterInstance.from_config(str(home))
 
     run_a = _execute(env, "2022-11-25")
     try:

@@ -57,7 +57,7 @@ def dbt_test_failures(warehouse, name: str, target) -> int:
     its failing rows (0: it passed)."""
     import json
 
-    from orchestration.dbt_invocation import run_dbt
+    from orchestration.dbt.invocation import run_dbt
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("WA_")}
     env.update(WA_WAREHOUSE=str(warehouse), WA_ENGINE="duckdb")

@@ -7,14 +7,21 @@ import os
 from datetime import UTC, datetime
 
 import pytest
-from dagster import SkipReason, build_schedule_context, build_sensor_context
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
+from dagster import (
+    SkipReason,
+    asset,
+    build_schedule_context,
+    build_sensor_context,
+    materialize,
 )
-from dagster._core.storage.tags import PARTITION_NAME_TAG as PARTITION_TAG
 
-from orchestration.partitions import run_partition_window
+from orchestration.partitions import (
+    PARTITION_TAG,
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    daily_partitions,
+    run_partition_window,
+)
 from orchestration.schedules import (
     changed_partitions,
     daily_schedule,
@@ -43,8 +50,11 @@ def test_changed_partitions_are_new_or_changed_and_inside_the_definition():
 
 
 def _evaluate(monkeypatch, landing, cursor):
-    monkeypatch.setenv("WA_LANDING_DIR", str(landing))
-    context = build_sensor_context(cursor=cursor)
+    from orchestration.resources import build_resources
+    from orchestration.settings import Settings
+
+    resources = build_resources(Settings(landing, landing.parent / "w.duckdb"))
+    context = build_sensor_context(cursor=cursor, resources=resources)
     results = list(landing_sensor(context))
     return results, context.cursor
 
@@ -88,8 +98,8 @@ def test_a_scheduled_partition_is_a_one_day_window():
 
 def test_a_backfill_range_is_its_first_and_last_day():
     tags = {
-        ASSET_PARTITION_RANGE_START_TAG: "2022-11-01",
-        ASSET_PARTITION_RANGE_END_TAG: "2022-11-30",
+        RANGE_START_TAG: "2022-11-01",
+        RANGE_END_TAG: "2022-11-30",
     }
     assert run_partition_window(tags) == ("2022-11-01", "2022-11-30")
 
@@ -101,7 +111,30 @@ def test_a_run_without_partitions_has_no_window_and_bad_dates_are_refused():
     with pytest.raises(ValueError, match="ends before it starts"):
         run_partition_window(
             {
-                ASSET_PARTITION_RANGE_START_TAG: "2022-11-30",
-                ASSET_PARTITION_RANGE_END_TAG: "2022-11-01",
+                RANGE_START_TAG: "2022-11-30",
+                RANGE_END_TAG: "2022-11-01",
             }
         )
+
+
+def test_a_partitioned_run_carries_the_tag_the_window_reads():
+    seen = []
+
+    @asset(partitions_def=daily_partitions)
+    def probe(context) -> None:
+        seen.append(run_partition_window(context.run.tags))
+
+    materialize([probe], partition_key="2022-11-25")
+    assert seen == [("2022-11-25", "2022-11-25")]
+
+
+def test_the_range_tags_are_dagsters():
+    """Dagster names the tags of a single-run backfill in a private module only; the
+    window's copies of their names must stay equal to them."""
+    from dagster._core.storage import tags
+
+    assert (RANGE_START_TAG, RANGE_END_TAG, PARTITION_TAG) == (
+        tags.ASSET_PARTITION_RANGE_START_TAG,
+        tags.ASSET_PARTITION_RANGE_END_TAG,
+        tags.PARTITION_NAME_TAG,
+    )

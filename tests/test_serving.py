@@ -105,7 +105,7 @@ def test_a_reader_gets_the_previous_numbers_while_a_writer_holds_the_warehouse(c
 def test_the_report_is_served_as_its_view_even_where_the_copy_held_a_table(copied):
     """The copy keeps tabular_report as the warehouse's view over fct_messages, not a
     second copy of the rows; a copy published before that, with a table, is mended."""
-    from orchestration.serving import publish
+    from orchestration.publish.serving import publish
 
     warehouse, serving = copied / "warehouse.duckdb", copied / "serving"
     with duckdb.connect(str(serving / "serving.duckdb")) as conn:
@@ -240,7 +240,7 @@ def test_parquet_dates_without_changed_rows_are_carried_over_not_rewritten(tmp_p
     hard-links the other dates' files from the previous version (serving.py)."""
     from datetime import date
 
-    from orchestration.serving import _write_parquet_folder
+    from orchestration.publish.serving import _write_parquet_folder
 
     with duckdb.connect() as conn:
         conn.execute(f"attach '{tmp_path / 'serving.duckdb'}' as target")
@@ -297,7 +297,7 @@ def test_each_parquet_date_holds_the_rows_of_that_date_to_the_microsecond(tmp_pa
     before midnight to the day before, and every row is written once."""
     from datetime import date
 
-    from orchestration.serving import _write_parquet_folder
+    from orchestration.publish.serving import _write_parquet_folder
 
     with duckdb.connect() as conn:
         conn.execute(f"attach '{tmp_path / 'serving.duckdb'}' as target")

@@ -1,7 +1,7 @@
 {#-
     The `raw` source tables exist before dbt runs, written by the Dagster loaders.
-    DuckDB: tables in the warehouse file (orchestration/warehouse.py), nothing to do.
-    Spark: Parquet partitioned by dt under `$WA_LAKE_DIR/raw/` (orchestration/lake.py),
+    DuckDB: tables in the warehouse file (orchestration/ingest/raw_schema.py), nothing to do.
+    Spark: Parquet partitioned by dt under `$WA_LAKE_DIR/raw/` (orchestration/ingest/lake.py),
     declared here as external tables and their partitions re-read at every run start.
     The column types are the loader's DDL in Spark's spelling.
 -#}

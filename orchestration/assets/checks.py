@@ -26,7 +26,6 @@ from orchestration.quality.checks import (
     CheckScope,
 )
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
-from orchestration.settings import Settings
 
 
 def _as_asset_check(check: Check):
@@ -44,7 +43,7 @@ def _as_asset_check(check: Check):
     ) -> AssetCheckResult:
         # A raw check judges the partitions its run loaded; a run without partitions, all.
         scope = CheckScope(
-            Settings.from_env().quarantine_threshold,
+            warehouse.quarantine_threshold,
             run_partition_window(context.run.tags),
             warehouse.landing,
         )

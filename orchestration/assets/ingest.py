@@ -11,7 +11,7 @@ from dagster import (
     asset,
 )
 
-from orchestration import landing
+from orchestration.ingest import landing
 from orchestration.ingest.load import (
     LoadResult,
     load_log_partitions,
@@ -62,7 +62,9 @@ def _log_source_asset(source: str, description: str):
                 for dt in context.partition_keys
                 if dt in loaded or landing.partition_dir(warehouse.landing, source, dt).is_dir()
             ]
-            for result in load_log_partitions(sink, warehouse.landing, source, days):
+            for result in load_log_partitions(
+                sink, warehouse.landing, source, days, warehouse.load_workers
+            ):
                 context.log.info(
                     f"raw.{source} dt={result.dt}: {result.lines_read} read, {result.lines_loaded} "
                     f"loaded, {result.lines_quarantined} quarantined, {result.lines_blank} blank"

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
+from orchestration.publish.serving import SERVED_TABLES, publish
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
-from orchestration.serving import SERVED_TABLES, publish
 
 
 @asset(

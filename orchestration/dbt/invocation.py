@@ -4,6 +4,7 @@ names (or one of its own)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from orchestration.settings import DBT_PROFILES_DIR, DBT_PROJECT_DIR
+from orchestration.settings import DBT_PROFILES_DIR, DBT_PROJECT_DIR, Settings
 
 
 def dbt_command(*args: str, target: Path) -> list[str]:
@@ -47,9 +48,10 @@ def run_dbt(
 
 @contextmanager
 def dbt_in_own_target(
-    *args: str, capture: bool = False
+    *args: str, settings: Settings, capture: bool = False
 ) -> Iterator[tuple[subprocess.CompletedProcess, Path]]:
-    """The dbt installed beside this interpreter, on this project and its profiles.
+    """The dbt installed beside this interpreter, on this project and its profiles, with
+    the environment of `settings` (`Settings.dbt_env`).
 
     Each call writes into a target folder of its own (seeded with the project's partial
     parse state, as dagster-dbt does), so two commands at once never write the same
@@ -61,4 +63,7 @@ def dbt_in_own_target(
         target = Path(folder)
         if (shared / "partial_parse.msgpack").exists():
             shutil.copyfile(shared / "partial_parse.msgpack", target / "partial_parse.msgpack")
-        yield run_dbt(*args, target=target, capture=capture), target
+        yield (
+            run_dbt(*args, target=target, capture=capture, env=os.environ | settings.dbt_env()),
+            target,
+        )

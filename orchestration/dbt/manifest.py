@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 from dagster_dbt import DbtProject
+
+from orchestration.dbt.invocation import run_dbt
 
 _WATCHED = ("models", "seeds", "tests/dbt", "dbt_project", "analyses")
 
@@ -19,10 +23,20 @@ def _newest_source_mtime(project_dir: Path) -> float:
 
 
 def ensure_manifest(project: DbtProject) -> Path:
-    """Run `dbt parse` when the manifest is missing or older than a project file."""
+    """Run `dbt parse` when the manifest is missing or older than a project file: the dbt
+    installed beside this interpreter (dagster-dbt's own preparer calls `dbt` by name,
+    from whatever PATH the caller has). dbt writes into a folder of its own, and the
+    manifest and partial-parse state are then renamed into the project's target folder,
+    so processes that parse at once (test workers) never read a half-written manifest."""
     manifest = project.manifest_path
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(
-        project.project_dir
-    ):
-        project.preparer.prepare(project)
+    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(project.project_dir):
+        return manifest
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="parse-", dir=manifest.parent) as folder:
+        parsed = run_dbt("parse", "--quiet", target=Path(folder))
+        if parsed.returncode != 0:
+            raise RuntimeError(f"`dbt parse` of {project.project_dir} failed: see its output above")
+        for name in ("partial_parse.msgpack", manifest.name):
+            if (Path(folder) / name).exists():
+                os.replace(Path(folder) / name, manifest.parent / name)
     return manifest

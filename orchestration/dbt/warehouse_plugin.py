@@ -4,9 +4,9 @@ dbt keeps its parse of the project between runs only while the profile is unchan
 and it counts the attached file's path as part of the profile. With the path written
 into `profiles.yml` from the variable, each new warehouse file (a test's, a bench's, a
 second environment's) cost a whole re-parse, about 3 s a dbt call. The profile now
-names a fixed placeholder, and this plugin puts the variable's path in its place when
-dbt opens its connection, after the parse. Without the plugin the placeholder, a path
-in a folder that does not exist, fails the attach loudly.
+names a fixed placeholder, and this plugin puts the settings' warehouse in its place
+when dbt opens its connection, after the parse. Without the plugin the placeholder, a
+path in a folder that does not exist, fails the attach loudly.
 
 The plugin runs inside the dbt process, which it also spares a slow exit: when dbt
 opens its connection, after loading the project, the objects dbt has built so far (the
@@ -20,11 +20,10 @@ frozen here that become garbage are freed when it exits.
 from __future__ import annotations
 
 import gc
-import os
-from pathlib import Path
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
+from orchestration.settings import Settings
 from orchestration.warehouse import memory_settings
 
 ALIAS = "warehouse"
@@ -32,14 +31,17 @@ PLACEHOLDER = "wa-warehouse-set-by-plugin/warehouse.duckdb"
 
 
 class Plugin(BasePlugin):
+    """The warehouse path and memory limit come from `Settings` (the dbt process's
+    environment: `Settings.dbt_env()`, or the variables of whoever runs dbt by hand)."""
+
     def update_connection_config(self, creds, config) -> None:
         for attachment in creds.attach or []:
             if attachment.alias == ALIAS and attachment.path == PLACEHOLDER:
-                attachment.path = os.environ.get("WA_WAREHOUSE", "data/warehouse.duckdb")
+                attachment.path = str(Settings.from_env().warehouse)
         gc.freeze()
 
     def configure_connection(self, conn) -> None:
         """The memory limit and spill folder of `WA_MEMORY_LIMIT` (warehouse.py)."""
-        warehouse = Path(os.environ.get("WA_WAREHOUSE", "data/warehouse.duckdb"))
-        for name, value in memory_settings(warehouse).items():
+        settings = Settings.from_env()
+        for name, value in memory_settings(settings.warehouse, settings.memory_limit).items():
             conn.execute(f"set {name} = '{value}'")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.warehouse import RAW_DDL
+from orchestration.ingest.raw_schema import RAW_DDL
 
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"  # Spark's (and Hive's) folder for dt NULL
 RAW_TABLES = ("api_logs", "webhook_logs", "phone_numbers", "wabas", "quarantine", "load_ledger")

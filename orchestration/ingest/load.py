@@ -32,7 +32,7 @@ from typing import Any
 import orjson
 import pandas as pd
 
-from orchestration import landing
+from orchestration.ingest import landing
 from orchestration.ingest.sinks import GoodLines, RawSink
 from orchestration.ingest.validate import (
     Invalid,
@@ -42,6 +42,7 @@ from orchestration.ingest.validate import (
     validate_api_line,
     validate_webhook_line,
 )
+from orchestration.settings import default_load_workers
 
 VALIDATORS: dict[str, Callable[[Any], datetime]] = {
     "api_logs": validate_api_line,
@@ -252,12 +253,6 @@ def _spill_folder() -> tempfile.TemporaryDirectory:
     return tempfile.TemporaryDirectory(prefix="wa-load-", dir=shared if usable else None)
 
 
-def load_worker_count() -> int:
-    """Processes that parse files at once: `WA_LOAD_WORKERS`, else one per core (max 4)."""
-    configured = os.environ.get("WA_LOAD_WORKERS")
-    return max(1, int(configured) if configured else min(4, os.cpu_count() or 1))
-
-
 def load_log_partitions(
     sink: RawSink, landing_dir: Path, source: str, dts: list[str], workers: int | None = None
 ) -> Iterator[LoadResult]:
@@ -265,7 +260,7 @@ def load_log_partitions(
     `load_log_partition` does; the files of changed partitions are parsed by `workers`
     processes at once (validation is CPU-bound Python), and each partition is written
     as soon as all of its files are parsed."""
-    workers = workers or load_worker_count()
+    workers = workers or default_load_workers()
     pool = ProcessPoolExecutor(workers, mp_context=_FORK) if workers > 1 else None
     spill = _spill_folder() if pool else None
     spill_dir = Path(spill.name) if spill else None

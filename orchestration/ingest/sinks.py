@@ -9,7 +9,7 @@
   new one. The ledger file is renamed last: a load that dies half-way has no ledger
   entry and is redone by the next run.
 
-Both sinks take rows typed by the same DDL (`warehouse.RAW_DDL`).
+Both sinks take rows typed by the same DDL (`raw_schema.RAW_DDL`).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from orchestration import lake
-from orchestration.warehouse import ensure_raw_schema
+from orchestration.ingest import lake
+from orchestration.ingest.raw_schema import ensure_raw_schema
 
 # (source_file, file_bytes, file_mtime_ns, rules_version): what a load read, and under
 # which version of the validation rules (ingest/load.py, RULES_VERSION).

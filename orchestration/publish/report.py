@@ -19,7 +19,7 @@ import duckdb
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from orchestration.export import report_date
+from orchestration.publish.export import report_date
 from orchestration.warehouse import date_range_filter
 
 FUNNEL = [

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import great_expectations.expectations as gxe
 
-from orchestration import landing
+from orchestration.ingest import landing
 from orchestration.quality.expectations import Outcome, validate
 
 KNOWN_STATUSES = ("sent", "delivered", "read", "failed", "deleted", "played", "warning")

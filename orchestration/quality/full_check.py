@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration import warehouse
-from orchestration.dbt_invocation import dbt_in_own_target
+from orchestration.dbt.invocation import dbt_in_own_target
 from orchestration.quality.checks import MODEL_CHECKS, RAW_CHECKS, REGISTRY_CHECKS, CheckScope
 from orchestration.settings import Settings
 
@@ -76,9 +76,8 @@ def _dbt_findings(run_results: Path) -> tuple[int, list[Finding]]:
 
 def run_full_check(settings: Settings) -> FullCheck:
     """Run every dbt test and every data-quality check over all rows of the warehouse."""
-    settings.export_env()
     outcome = FullCheck(findings=[])
-    with dbt_in_own_target("test", capture=True) as (completed, target):
+    with dbt_in_own_target("test", settings=settings, capture=True) as (completed, target):
         outcome.dbt_output = completed.stdout
         run_results = target / "run_results.json"
         if not run_results.exists():  # dbt could not start (no warehouse, a parse error)
