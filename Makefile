@@ -75,13 +75,11 @@ lint: install
 	mkdir -p $(dir $(WA_WAREHOUSE))
 	$(BIN)/sqlfluff lint models tests/dbt
 
-# The Dagster instance beside the warehouse, where `wa-reports run` records its runs too.
-DAGSTER_HOME ?= $(abspath $(dir $(WA_WAREHOUSE)))/dagster
-
+# The Dagster instance beside the warehouse (or $DAGSTER_HOME), where `wa-reports run`
+# records its runs too: the runner names and prepares its folder.
 dev: install
-	mkdir -p $(DAGSTER_HOME)
-	cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
-	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+	DAGSTER_HOME="$$($(BIN)/python -c 'from orchestration.runner import prepare_dagster_home; from orchestration.settings import Settings; print(prepare_dagster_home(Settings.from_env()))')" \
+	  $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 clean:
 	rm -rf data target logs .pytest_cache

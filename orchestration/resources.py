@@ -15,7 +15,7 @@ from orchestration import warehouse
 from orchestration.dbt.project import WarehouseDbtCliResource, dbt_project
 from orchestration.ingest import lake
 from orchestration.ingest.sinks import DuckDBSink, ParquetSink, RawSink
-from orchestration.settings import DBT_PROFILES_DIR, DEFAULT_QUARANTINE_THRESHOLD, Settings
+from orchestration.settings import DBT_PROFILES_DIR, Settings
 
 # BackfillPolicy and pools are beta in this Dagster version; they are used on purpose.
 warnings.filterwarnings("ignore", category=BetaWarning)
@@ -35,9 +35,10 @@ class WarehouseResource(ConfigurableResource):
     serving_dir: str
     engine: str = "duckdb"
     lake_dir: str = ""
-    quarantine_threshold: float = DEFAULT_QUARANTINE_THRESHOLD
-    load_workers: int = 1
-    memory_limit: str = ""
+    # Required: `build_resources` passes them from the settings, which hold the defaults.
+    quarantine_threshold: float
+    load_workers: int
+    memory_limit: str
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         return warehouse.connect(Path(self.path), memory_limit=self.memory_limit or None)

@@ -103,18 +103,25 @@ def _dbt_config(full_refresh: bool) -> dict:
     return {"ops": {"warehouse_dbt_assets": {"config": {"full_refresh": full_refresh}}}}
 
 
-def dagster_instance(settings: Settings) -> DagsterInstance:
-    """The Dagster instance of this data folder, shared with `make dev`: created on first
-    use with the project's instance settings (`orchestration/dagster.yaml`: one warehouse
-    step at a time). With `record_runs` off, a throw-away one in memory."""
-    if not settings.record_runs:
-        return DagsterInstance.ephemeral()
+def prepare_dagster_home(settings: Settings) -> Path:
+    """The folder of the Dagster instance `wa-reports run` and `make dev` share, holding
+    the project's instance settings (`orchestration/dagster.yaml`: one warehouse step at
+    a time), written when missing or changed."""
     home = settings.dagster_home
     config = home / "dagster.yaml"
-    if not config.exists():
+    wanted = (PROJECT_ROOT / "orchestration" / "dagster.yaml").read_text()
+    if not config.exists() or config.read_text() != wanted:
         home.mkdir(parents=True, exist_ok=True)
-        config.write_text((PROJECT_ROOT / "orchestration" / "dagster.yaml").read_text())
-    return DagsterInstance.from_config(str(home))
+        config.write_text(wanted)
+    return home
+
+
+def dagster_instance(settings: Settings) -> DagsterInstance:
+    """The Dagster instance of this data folder, shared with `make dev`; with
+    `record_runs` off, a throw-away one in memory."""
+    if not settings.record_runs:
+        return DagsterInstance.ephemeral()
+    return DagsterInstance.from_config(str(prepare_dagster_home(settings)))
 
 
 def end_orphaned_runs(instance: DagsterInstance) -> None:
@@ -136,7 +143,7 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass  # a process of another user: alive
     return True
 
 

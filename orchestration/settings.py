@@ -136,14 +136,13 @@ class Settings:
             engine,
             workers,
             memory_limit,
-            _record_runs(os.environ.get("WA_RECORD_RUNS")),
         )
 
     def dbt_env(self) -> dict[str, str]:
         """The variables a dbt process reads (`dbt_project/profiles.yml`,
         `orchestration/dbt/warehouse_plugin.py`), laid over the caller's environment when
-        dbt starts; PATH starts with the folder of this interpreter, whose `dbt`
-        dagster-dbt's project preparer calls by name."""
+        dbt starts; PATH starts with the folder of this interpreter, as in an activated
+        virtual environment, so what dbt starts by name is what is installed beside it."""
         return {
             "WA_WAREHOUSE": str(self.warehouse),
             "WA_ENGINE": self.engine,
