@@ -205,8 +205,10 @@ class Simulation:
         self.business_weights = [b[3] for b in BUSINESS_NUMBERS]
         self.counter = 0
         # Choices that exist only in the per-message era draw from their own generator,
-        # so that the conversation era's data stay what they were for a given seed.
-        self.pmp_rng = random.Random(hash(rng.getstate()))
+        # so that the conversation era's data stay what they were for a given seed. Seeded
+        # from the state's text: `hash()` of the state is not the same in every process
+        # (it holds None, whose hash is its address before Python 3.12).
+        self.pmp_rng = random.Random(repr(rng.getstate()))
 
     def _user_number(self) -> str:
         prefix, digits, _ = self.rng.choices(USER_COUNTRIES, [c[2] for c in USER_COUNTRIES])[0]

@@ -15,6 +15,7 @@ import pytest
 
 from orchestration.ingest.validate import Invalid, validate_api_line, validate_webhook_line
 from orchestration.sample_data import generate
+from tests.conftest import wa
 
 pytestmark = pytest.mark.fast  # no warehouse built from landing data
 
@@ -62,6 +63,20 @@ def test_same_seed_gives_identical_files_and_another_seed_does_not(tmp_path, lan
     assert tree_digest(tmp_path / "again") == tree_digest(landing)
     generate(tmp_path / "other", START, days=3, messages_per_day=4000, seed=12)
     assert tree_digest(tmp_path / "other") != tree_digest(landing)
+
+
+def test_two_processes_with_the_same_seed_write_the_same_per_message_era_files(tmp_path):
+    """The CLI run twice, each in its own process, across the switch to per-message
+    pricing: the same lines (a seed derived from something that differs between processes
+    would pass the in-process test above)."""
+    for name in ("first", "second"):
+        generated = wa(
+            "generate",
+            *("--landing-dir", str(tmp_path / name), "--start", "2025-06-30"),
+            *("--days", "2", "--messages-per-day", "500", "--seed", "5"),
+        )
+        assert generated.returncode == 0, generated.stderr
+    assert tree_digest(tmp_path / "first") == tree_digest(tmp_path / "second")
 
 
 def test_files_are_gzip_and_plain_in_dt_partitions(landing):
