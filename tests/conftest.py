@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import functools
 import os
 import subprocess
 import sys
@@ -68,48 +70,67 @@ def pytest_configure(config):
     )
 
 
-# Files in the order their tests start: the costliest first (on two workers, each test
-# of the equivalence file takes 1-2 minutes, the free-tier file 2 minutes, ...), so
-# that the long tests are shared out between the workers instead of queued behind each
-# other (pytest_xdist_make_scheduler below).
-COSTLIEST_FILES = (
-    "test_incremental_equivalence.py",
-    "test_hostile_input.py",
-    "test_full_check.py",
-    "test_full_check.py",
-    "test_free_tier.py",
-    "test_pool.py",
-    "test_serving.py",
-    "test_cli.py",
-    "test_quality_checks.py",
-    "test_docs_and_report.py",
-    "test_dbt_resource.py",
-)
-# Files whose tests share a module-scoped fixture that takes long to build: each runs
-# whole on one worker, which builds the fixture once (a worker that ran one of its tests
-# would build it again).
-SHARED_FIXTURE_FILES = {
-    "test_hostile_input.py",
-    "test_full_check.py",
-    "test_free_tier.py",
-    "test_docs_and_report.py",
-    "test_sample_data.py",
-    "test_per_message_pricing_end_to_end.py",
-}
-
-
-# On Spark (`make test-spark`), the files that read the session's Spark build of the
-# hand-made landing (`e2e_run`) are one unit: one worker builds it once, while the other
+# On Spark (`make test-spark`), the tests that read the session's Spark build of the
+# hand-made landing are one scheduling unit: one worker builds it once, while the other
 # builds the per-message landing. A Spark build waits on about a second per statement
 # more than it computes, so two at once take little longer than one.
-SPARK_E2E_FILES = {"test_reports_end_to_end.py", "test_spark_engine.py"}
+SPARK_SHARED_BUILD = "e2e_run"
+
+
+@functools.cache
+def _module_fixture_units(path: str) -> dict[str, str]:
+    """Test name -> scheduling unit, for the tests of the file at `path` that need one
+    of its module-scoped fixtures (directly, or through another fixture of the file, or,
+    on Spark, the session's SPARK_SHARED_BUILD). Tests whose fixtures meet share a unit,
+    so one worker builds each fixture once. Read from the file's syntax: the scheduler
+    runs in pytest-xdist's controller, which collects no tests."""
+    tree = ast.parse(Path(path).read_text())
+    functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    needs = {f.name: {a.arg for a in f.args.args} for f in functions}
+    shared = {
+        f.name
+        for f in functions
+        for d in f.decorator_list
+        if isinstance(d, ast.Call)
+        for k in d.keywords
+        if k.arg == "scope" and getattr(k.value, "value", None) == "module"
+    }
+    if ENGINE == "spark":
+        shared.add(SPARK_SHARED_BUILD)
+
+    def closure(name: str, seen: set[str]) -> set[str]:
+        for arg in needs.get(name, set()) - seen:
+            seen.add(arg)
+            closure(arg, seen)
+        return seen
+
+    # Fixtures one test (or fixture) needs together end up in one group.
+    group = {name: name for name in shared}
+
+    def root(name: str) -> str:
+        while group[name] != name:
+            name = group[name]
+        return name
+
+    used = {f.name: closure(f.name, set()) & shared for f in functions}
+    for together in filter(None, used.values()):
+        # The session's shared build, where it is one of them, names the group.
+        first, *rest = sorted(together, key=lambda name: (name != SPARK_SHARED_BUILD, name))
+        for other in rest:
+            group[root(other)] = root(first)
+    units = {}
+    for name, together in used.items():
+        if name.startswith("test") and together:
+            fixture = root(min(together))
+            shared_build = fixture == SPARK_SHARED_BUILD
+            units[name] = SPARK_SHARED_BUILD if shared_build else f"{path}::{fixture}"
+    return units
 
 
 def pytest_xdist_make_scheduler(config, log):
     """`pytest -n 2` (`make test-duckdb`, `make test-spark`) hands out one unit at a time,
     in collection order, to whichever worker has no more than two tests queued: a unit is
-    a test, or every test of a SHARED_FIXTURE_FILES file (on Spark, of SPARK_E2E_FILES
-    together).
+    a test, or the tests that share a module-scoped fixture (_module_fixture_units).
 
     pytest-xdist's own `--dist load` sends each worker a first batch of a quarter of the
     tests, so one worker got every long test and the other sat idle for four minutes;
@@ -118,22 +139,22 @@ def pytest_xdist_make_scheduler(config, log):
         return None
     from xdist.scheduler import LoadScopeScheduling
 
-    class CostOrderedScheduling(LoadScopeScheduling):
+    class SharedFixtureScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            path = nodeid.split("::", 1)[0]
-            if ENGINE == "spark" and Path(path).name in SPARK_E2E_FILES:
-                return "e2e_run"
-            return path if Path(path).name in SHARED_FIXTURE_FILES else nodeid
+            path, _, name = nodeid.partition("::")
+            units = _module_fixture_units(str(config.rootpath / path))
+            return units.get(name.split("[")[0], nodeid)
 
     config.option.loadscopereorder = False  # keep the collection order below
-    return CostOrderedScheduling(config, log)
+    return SharedFixtureScheduling(config, log)
 
 
 def pytest_collection_modifyitems(config, items):
     """Spark-only tests are deselected on DuckDB; `make test` runs them in test-spark.
-    The costliest files run first (a stable sort: their own order is kept)."""
-    rank = {name: place for place, name in enumerate(COSTLIEST_FILES)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+    The tests that build warehouses start first, the `fast` ones fill in at the end, so
+    that no long test starts when the other worker has nothing left to do (a stable
+    sort: each file's own order is kept)."""
+    items.sort(key=lambda item: item.get_closest_marker("fast") is not None)
     if ENGINE == "spark":
         return
     spark_only = [item for item in items if item.get_closest_marker("spark")]
