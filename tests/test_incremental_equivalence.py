@@ -60,30 +60,34 @@ def successful_builds(warehouse: Path) -> list[tuple]:
         ).fetchall()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def full_refresh(e2e_run) -> dict[str, bytes]:
     return {name: (e2e_run["root"] / "out" / name).read_bytes() for name in EXPORTS}
 
 
-def test_day_by_day_in_order_with_a_day_rerun_twice_equals_a_full_refresh(
-    e2e_run, full_refresh, tmp_path
-):
-    warehouse = tmp_path / "w.duckdb"
-    run_days(e2e_run["landing"], warehouse, DAYS)
-    after_order = exports(warehouse, tmp_path / "in_order")
-    assert after_order == full_refresh
-    run_days(e2e_run["landing"], warehouse, ["2022-11-26", "2022-11-26"])
-    assert exports(warehouse, tmp_path / "rerun") == full_refresh
+@pytest.fixture(scope="module")
+def first_day(e2e_run, tmp_path_factory) -> Path:
+    """The warehouse folder after a run of the first day alone, built once for the tests
+    that go on from there."""
+    folder = tmp_path_factory.mktemp("first-day")
+    run_days(e2e_run["landing"], folder / "w.duckdb", DAYS[:1])
+    return folder
+
+
+def after_first_day(first_day: Path, tmp_path: Path) -> Path:
+    """A copy of `first_day` of the test's own (the serving copy's links kept)."""
+    folder = tmp_path / "after-first-day"
+    shutil.copytree(first_day, folder, symlinks=True)
+    return (folder / "w.duckdb").resolve()
 
 
 def test_a_status_table_rebuilt_whole_under_incremental_models_equals_a_full_refresh(
-    e2e_run, full_refresh, tmp_path
+    e2e_run, first_day, full_refresh, tmp_path
 ):
     """A model dropped by hand is built whole by the next run, beside models that stay
     incremental and rebuild only the keys that changed: the reports still equal a
     full refresh."""
-    warehouse = tmp_path / "w.duckdb"
-    run_days(e2e_run["landing"], warehouse, DAYS[:1])
+    warehouse = after_first_day(first_day, tmp_path)
     with duckdb.connect(str(warehouse)) as conn:
         conn.execute("drop table intermediate.int_status_events_deduplicated")
     # The other days in one run (a backfill): their statuses about the first day's
@@ -93,7 +97,7 @@ def test_a_status_table_rebuilt_whole_under_incremental_models_equals_a_full_ref
 
 
 def test_a_partial_dbt_selection_records_no_watermark_and_loses_no_load(
-    e2e_run, full_refresh, tmp_path
+    e2e_run, first_day, full_refresh, tmp_path
 ):
     """A day's raw loads, then only `fct_messages` and what follows it built (a subset
     materialized in Dagster, or `--select` by hand): the staging and intermediate models
@@ -104,8 +108,7 @@ def test_a_partial_dbt_selection_records_no_watermark_and_loses_no_load(
     from orchestration.assets.ingest import api_logs, webhook_logs
     from orchestration.resources import build_resources
 
-    warehouse = (tmp_path / "w.duckdb").resolve()
-    run_days(e2e_run["landing"], warehouse, DAYS[:1])
+    warehouse = after_first_day(first_day, tmp_path)
     settings = Settings(e2e_run["landing"].resolve(), warehouse, engine=ENGINE)
     loaded = materialize(
         [api_logs, webhook_logs], resources=build_resources(settings), partition_key=DAYS[1]
@@ -127,7 +130,7 @@ def test_a_partial_dbt_selection_records_no_watermark_and_loses_no_load(
     assert len(before) == 1
 
 
-def test_shuffled_days_and_a_late_file_in_an_old_partition_equal_a_full_refresh(
+def test_shuffled_days_a_late_file_in_an_old_partition_and_a_day_rerun_twice_equal_a_full_refresh(
     e2e_run, full_refresh, tmp_path
 ):
     landing = tmp_path / "landing"
@@ -149,6 +152,9 @@ def test_shuffled_days_and_a_late_file_in_an_old_partition_equal_a_full_refresh(
             "select count(*) from staging.stg_api_logs__request_recipients where request_id = 'a1'"
         ).fetchone()
     assert copies == (2,)
+    # A day rerun twice (its files unchanged) changes nothing.
+    run_days(landing, warehouse, ["2022-11-26", "2022-11-26"])
+    assert exports(warehouse, tmp_path / "rerun") == full_refresh
 
 
 def test_changed_keys_after_shuffled_days_a_late_file_vanished_lines_and_a_deleted_folder(
