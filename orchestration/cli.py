@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -211,6 +212,21 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_dbt(args: argparse.Namespace) -> int:
+    """dbt itself on this project, with the settings a run gives it (the warehouse, the
+    lake, the engine, the serving copy: `Settings.dbt_env`), writing into `target/`."""
+    from orchestration.dbt.invocation import run_dbt
+
+    if not args.dbt_args:
+        raise UsageError("name a dbt command, e.g. `wa-reports dbt build --select fct_messages`")
+    settings = Settings.from_env(warehouse=args.warehouse)
+    completed = run_dbt(
+        *args.dbt_args, target=DBT_PROJECT_DIR / "target", env=os.environ | settings.dbt_env()
+    )
+    # dbt's own codes: 0 done, 1 a model or test failed, 2 bad usage or an error.
+    return completed.returncode
+
+
 def cmd_sql(args: argparse.Namespace) -> int:
     settings, path = _existing_serving_copy(args)
     query = _compile_analysis(args.analysis, settings) if args.analysis else args.query
@@ -391,6 +407,21 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--waba", metavar="ID", help="only this WABA ID (default: every WABA)")
     report.add_argument("--warehouse", help=SERVED_HELP)
     report.set_defaults(func=cmd_report)
+
+    dbt = sub.add_parser(
+        "dbt",
+        help="run dbt on this project with the settings a run gives it",
+        description="Any dbt command (build, test, ls, compile, ...) on this project, on the"
+        " warehouse, lake and engine of the WA_* settings; dbt writes into target/.",
+    )
+    dbt.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    dbt.add_argument(
+        "dbt_args",
+        nargs=argparse.REMAINDER,
+        metavar="DBT_ARGS",
+        help="the dbt command and its options, e.g. `build --select fct_messages+`",
+    )
+    dbt.set_defaults(func=cmd_dbt)
 
     docs = sub.add_parser("docs", help="generate the dbt docs site (static files)")
     docs.add_argument("--warehouse", help=WAREHOUSE_HELP)

@@ -43,6 +43,31 @@ def test_run_on_an_empty_landing_dir_says_what_to_do(tmp_path):
     assert "no api_logs/ or webhook_logs/ dt= folders" in completed.stderr
 
 
+@pytest.mark.fast
+def test_dbt_without_a_command_exits_2_with_one_line():
+    completed = wa("dbt")
+    assert completed.returncode == 2
+    (line,) = completed.stderr.strip().splitlines()
+    assert "name a dbt command" in line
+
+
+def test_dbt_by_hand_works_on_the_warehouse_the_settings_name(tmp_path):
+    """`wa-reports dbt` hands dbt the settings a run gives it: a seed lands in the
+    warehouse `--warehouse` names, and dbt's exit code is the command's."""
+    warehouse = tmp_path / "elsewhere.duckdb"
+    seeded = wa("dbt", "--warehouse", str(warehouse), "seed", "--select", "pricing_markets")
+    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        (rows,) = conn.execute("select count(*) from reference.pricing_markets").fetchone()
+    assert rows > 0
+    # A staging model over a raw table no run has loaded yet: dbt fails, and says why.
+    failed = wa(
+        "dbt", "--warehouse", str(warehouse), "run", "--select", "stg_phone_numbers__snapshot_rows"
+    )
+    assert failed.returncode == 1
+    assert '"raw"."phone_numbers"' in failed.stdout
+
+
 def test_generate_then_run_loads_raw_tables_quarantine_and_ledger(tmp_path):
     """...and records both of its Dagster runs, with their materializations and checks,
     in the instance beside the warehouse, which `make dev` opens."""
