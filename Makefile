@@ -51,8 +51,11 @@ demo: install
 test-fast: install
 	$(BIN)/pytest -n 2 --dist load -m fast
 
-# Every test: the whole suite on DuckDB, then the end-to-end reports on Spark.
-test: test-duckdb test-spark
+# Every test: the whole suite on DuckDB, then the end-to-end reports on Spark. On a fresh
+# machine Chromium's apt install and the Python install download side by side.
+test:
+	$(MAKE) -j2 install browser
+	$(MAKE) test-duckdb test-spark
 
 test-duckdb: install browser
 	$(BIN)/pytest -n 2 --dist load
