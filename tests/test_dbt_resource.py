@@ -151,3 +151,21 @@ def test_settings_reach_dbt_and_this_process_environment_stays_as_it_was(
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         (rows,) = conn.execute("select count(*) from reference.pricing_eras").fetchone()
     assert rows == 2
+
+
+def test_a_stale_manifest_is_parsed_again_whatever_the_engine(tmp_path, monkeypatch):
+    """A project file newer than the manifest makes the next import parse again: also
+    when the shell picked Spark and named no lake folder (dbt's Spark target needs one)."""
+    from dagster_dbt import DbtProject
+
+    from orchestration.dbt.manifest import ensure_manifest
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    for name in ("WA_LAKE_DIR", "WA_DBT_TARGET", "WA_SERVING_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WA_ENGINE", "spark")
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, target_path=tmp_path / "target")
+    assert not project.manifest_path.exists()  # as stale as a manifest can be
+    manifest = ensure_manifest(project)
+    assert manifest == project.manifest_path
+    assert "model.whatsapp_reports.fct_messages" in manifest.read_text()

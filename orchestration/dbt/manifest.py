@@ -27,13 +27,19 @@ def ensure_manifest(project: DbtProject) -> Path:
     installed beside this interpreter (dagster-dbt's own preparer calls `dbt` by name,
     from whatever PATH the caller has). dbt writes into a folder of its own, and the
     manifest and partial-parse state are then renamed into the project's target folder,
-    so processes that parse at once (test workers) never read a half-written manifest."""
+    so processes that parse at once (test workers) never read a half-written manifest.
+
+    The parse is for the DuckDB target whatever the engine: Dagster reads only the nodes,
+    their names and their dependencies from it, which no engine changes, and the Spark
+    target would need the lake folder of settings this function does not have."""
     manifest = project.manifest_path
     if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(project.project_dir):
         return manifest
     manifest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="parse-", dir=manifest.parent) as folder:
-        parsed = run_dbt("parse", "--quiet", target=Path(folder))
+        parsed = run_dbt(
+            "parse", "--quiet", target=Path(folder), env=os.environ | {"WA_DBT_TARGET": "duckdb"}
+        )
         if parsed.returncode != 0:
             raise RuntimeError(f"`dbt parse` of {project.project_dir} failed: see its output above")
         for name in ("partial_parse.msgpack", manifest.name):
