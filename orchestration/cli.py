@@ -257,11 +257,10 @@ def _compile_analysis(name: str, settings: Settings) -> str:
     available = sorted(p.stem for p in (DBT_PROJECT_DIR / "analyses").glob("*.sql"))
     if name not in available:
         raise UsageError(f"no analysis {name!r}; choose one of: {', '.join(available)}")
-    compile_analysis = ("compile", "--quiet", "--target", "serving", "--select", name)
-    with dbt_in_own_target(*compile_analysis, settings=settings, capture=True) as (
-        completed,
-        target,
-    ):
+    compile_analysis = ("compile", "--quiet", "--select", name)
+    with dbt_in_own_target(
+        *compile_analysis, settings=settings, capture=True, dbt_target="serving"
+    ) as (completed, target):
         if completed.returncode != 0:
             raise UsageError(f"dbt could not compile {name}: {completed.stdout.strip()[-300:]}")
         compiled = target / "compiled" / "whatsapp_reports" / "analyses" / f"{name}.sql"

@@ -320,3 +320,28 @@ def test_each_parquet_date_holds_the_rows_of_that_date_to_the_microsecond(tmp_pa
         ("next", date(2022, 11, 3)),
         ("undated", None),
     ]
+
+
+def test_a_saved_analysis_compiles_from_the_serving_targets_own_parse_state(
+    e2e_run, restored_environment
+):
+    """dbt throws a parse state away when it was saved for another profile target. The
+    analyses compile on the `serving` target, the runs on the engine's: each keeps its
+    own state, so an analysis after a run (or another analysis) parses only what
+    changed instead of the whole project."""
+    from orchestration.dbt.invocation import dbt_in_own_target
+    from orchestration.settings import Settings
+
+    settings = Settings.from_env(warehouse=str(e2e_run["warehouse"]))
+    calls = [
+        ("serving", ("compile", "--select", "amount_by_market")),
+        (None, ("ls", "--select", "fct_messages")),  # the runs' target in between
+        ("serving", ("compile", "--select", "amount_by_market")),
+    ]
+    for dbt_target, args in calls:
+        with dbt_in_own_target(*args, settings=settings, capture=True, dbt_target=dbt_target) as (
+            completed,
+            _target,
+        ):
+            assert completed.returncode == 0, completed.stdout[-2000:]
+    assert "Unable to do partial parsing" not in completed.stdout, completed.stdout[-2000:]

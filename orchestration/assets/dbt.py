@@ -9,11 +9,11 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from orchestration.dbt.build import (
     LayerGroups,
     failed_nodes,
-    keep_partial_parse,
     prune_invocation_folders,
     report_progress,
     with_row_counts,
 )
+from orchestration.dbt.invocation import keep_partial_parse
 from orchestration.dbt.manifest import ensure_manifest
 from orchestration.dbt.project import dbt_project
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource

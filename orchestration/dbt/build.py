@@ -1,9 +1,8 @@
 """How a dbt build reports to Dagster: assets grouped by layer, a progress line per model,
-row counts from the warehouse, the partial-parse state handed on, old invocation
-folders pruned, and failed nodes named with what to do."""
+row counts from the warehouse, old invocation folders pruned, and failed nodes named with
+what to do."""
 
 import logging
-import os
 import shutil
 import time
 from collections.abc import Iterator, Mapping
@@ -14,12 +13,10 @@ from dagster import AssetMaterialization, Output
 from dagster_dbt import DagsterDbtTranslator
 
 from orchestration import warehouse
-from orchestration.dbt.project import dbt_project
 
 # One line per model or seed as dbt finishes it, for whoever listens (`wa-reports run`
 # prints them: orchestration/runner.py); Dagster's own log has the full events.
 progress = logging.getLogger("whatsapp_reports.dbt_progress")
-PARTIAL_PARSE = "partial_parse.msgpack"
 # Invocation folders kept beside the newest: enough to read the last runs' compiled SQL
 # and dbt.log. Any folder is kept while it is younger than an hour (a run may be using it).
 KEPT_INVOCATION_FOLDERS = 5
@@ -60,23 +57,6 @@ class LayerGroups(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return dbt_resource_props.get("schema") or super().get_group_name(dbt_resource_props)
-
-
-def keep_partial_parse(invocation_target: Path) -> None:
-    """Hand this invocation's partial-parse state to the next one.
-
-    dagster-dbt runs each invocation in a fresh target folder, seeded with the project's
-    `target/partial_parse.msgpack`. dbt rejects that file when the profile or a project
-    file differs, and then parses everything (about 3 s in the dbt process; the
-    warehouse path is not in the profile, orchestration/dbt/warehouse_plugin.py).
-    Copying the file back after a run lets the next run parse only what changed.
-    """
-    produced = invocation_target / PARTIAL_PARSE
-    if produced.exists():
-        shared = Path(dbt_project.project_dir) / "target" / PARTIAL_PARSE
-        staged = shared.with_name(f".{PARTIAL_PARSE}.{os.getpid()}.tmp")
-        shutil.copyfile(produced, staged)
-        os.replace(staged, shared)
 
 
 def prune_invocation_folders(invocation_target: Path, now: float | None = None) -> list[Path]:
