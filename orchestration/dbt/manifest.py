@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from orchestration.dbt.invocation import run_dbt
+from orchestration.dbt.invocation import PARTIAL_PARSE, run_dbt
 
 _WATCHED = ("models", "seeds", "tests/dbt", "dbt_project", "analyses")
 
@@ -42,7 +42,7 @@ def ensure_manifest(project: DbtProject) -> Path:
         )
         if parsed.returncode != 0:
             raise RuntimeError(f"`dbt parse` of {project.project_dir} failed: see its output above")
-        for name in ("partial_parse.msgpack", manifest.name):
+        for name in (PARTIAL_PARSE, manifest.name):
             if (Path(folder) / name).exists():
                 os.replace(Path(folder) / name, manifest.parent / name)
     return manifest
