@@ -1,11 +1,11 @@
 """Every check over every row: `wa-reports check` and the weekly Dagster job.
 
-A scheduled run tests what it changed: its dbt tests read the rows of the keys it
-rewrote, and its summary checks the dates it rebuilt. A row that changed outside a run
-(a hand edit, a bug in an earlier version, a damaged disk) is then never judged again.
-The full check is blind to nothing: `dbt test` runs every data test over every row of
-every model (the narrowing applies to `dbt build` only), and every Great Expectations
-check runs over every partition and date.
+A scheduled run's dbt tests read every row of their models, but its Great Expectations
+checks judge what it loaded and rebuilt: the raw checks its partitions, the summary
+checks the dates it rebuilt. A raw row that changed outside a run (a hand edit, a bug in
+an earlier version, a damaged disk) is then never judged again. The full check is blind
+to nothing: every dbt data test, and every Great Expectations check over every partition
+and date.
 """
 
 from __future__ import annotations
