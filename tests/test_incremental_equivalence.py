@@ -130,7 +130,7 @@ def test_a_partial_dbt_selection_records_no_watermark_and_loses_no_load(
     assert len(before) == 1
 
 
-def test_shuffled_days_a_late_file_in_an_old_partition_and_a_day_rerun_twice_equal_a_full_refresh(
+def test_shuffled_days_a_late_file_in_an_old_partition_and_a_day_rerun_equal_a_full_refresh(
     e2e_run, full_refresh, tmp_path
 ):
     landing = tmp_path / "landing"
@@ -152,8 +152,8 @@ def test_shuffled_days_a_late_file_in_an_old_partition_and_a_day_rerun_twice_equ
             "select count(*) from staging.stg_api_logs__request_recipients where request_id = 'a1'"
         ).fetchone()
     assert copies == (2,)
-    # A day rerun twice (its files unchanged) changes nothing.
-    run_days(landing, warehouse, ["2022-11-26", "2022-11-26"])
+    # A day loaded before, rerun (its files unchanged), changes nothing.
+    run_days(landing, warehouse, ["2022-11-26"])
     assert exports(warehouse, tmp_path / "rerun") == full_refresh
 
 
