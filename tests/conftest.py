@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
+import io
 import os
 import subprocess
 import sys
@@ -38,6 +40,32 @@ def wa(*args: str, engine: str = ENGINE, record_runs: bool = False) -> subproces
     env["WA_RECORD_RUNS"] = "1" if record_runs else "0"
     return subprocess.run(
         [str(WA_REPORTS), *args], capture_output=True, text=True, check=False, env=env
+    )
+
+
+def wa_here(*args: str) -> subprocess.CompletedProcess:
+    """`wa(*args)` through the same entry point (`orchestration.cli.main`) in this
+    process, with the same environment: the CLI's imports (Dagster, dbt's adapter, Great
+    Expectations: about 5 s a process) are paid once per worker instead of once per
+    command. For fixtures that build a warehouse and keep the command's outcome; what a
+    process does at its edges (a bad setting, a full disk, a held lock) is tested with
+    `wa`."""
+    from orchestration.cli import main
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WA_", "DAGSTER_HOME"))}
+    env |= {"WA_ENGINE": ENGINE, "WA_RECORD_RUNS": "0"}
+    saved = dict(os.environ)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            returncode = main(list(args))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return subprocess.CompletedProcess(
+        ["wa-reports", *args], returncode, stdout.getvalue(), stderr.getvalue()
     )
 
 
@@ -165,12 +193,13 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def e2e_run(tmp_path_factory) -> dict:
-    """`wa-reports run` then `export` on tests/e2e_landing.py, once per session."""
+    """`wa-reports run` then `export` on tests/e2e_landing.py, once per session (and
+    worker), in this process (`wa_here`)."""
     root = tmp_path_factory.mktemp("e2e")
     landing = build(root / "landing")
     warehouse = root / "warehouse.duckdb"
-    run = wa("run", "--landing-dir", str(landing), "--warehouse", str(warehouse))
-    exported = wa("export", "--warehouse", str(warehouse), "--out", str(root / "out"))
+    run = wa_here("run", "--landing-dir", str(landing), "--warehouse", str(warehouse))
+    exported = wa_here("export", "--warehouse", str(warehouse), "--out", str(root / "out"))
     return {
         "root": root,
         "landing": landing,

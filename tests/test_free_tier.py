@@ -17,7 +17,7 @@ import pytest
 
 from orchestration.runner import run_pipeline
 from orchestration.settings import Settings
-from tests.conftest import ENGINE, table_contents, wa
+from tests.conftest import ENGINE, table_contents, wa_here
 from tests.e2e_landing import post, request, st
 from tests.landing_builders import write_lines
 
@@ -104,7 +104,7 @@ def month_runs(tmp_path_factory):
         write_lines(landing / source / f"dt={dt}" / "part.jsonl", lines)
 
     warehouse = root / "warehouse.duckdb"
-    run = wa("run", "--landing-dir", str(landing), "--warehouse", str(warehouse))
+    run = wa_here("run", "--landing-dir", str(landing), "--warehouse", str(warehouse))
     assert run.returncode == 0, run.stdout + run.stderr
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         facts = conn.execute(

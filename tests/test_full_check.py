@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from orchestration.dbt.project import dbt_project
-from tests.conftest import wa
+from tests.conftest import wa_here
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def corrupted(e2e_run, tmp_path_factory) -> dict:
     shutil.copytree(e2e_run["landing"], landing)
     shutil.copyfile(e2e_run["warehouse"], warehouse)
     args = ("--landing-dir", str(landing), "--warehouse", str(warehouse))
-    clean_check = wa("check", *args)
+    clean_check = wa_here("check", *args)
     with duckdb.connect(str(warehouse)) as conn:
         conn.execute(
             "update raw.api_logs set raw_line = replace(raw_line, '\"request_id\"', '\"id\"')"
@@ -44,8 +44,8 @@ def corrupted(e2e_run, tmp_path_factory) -> dict:
         "warehouse": warehouse,
         "landing": landing,
         "clean_check": clean_check,
-        "daily": wa("run", *args, "--from", "2023-06-15", "--to", "2023-06-15"),
-        "check": wa("check", *args),
+        "daily": wa_here("run", *args, "--from", "2023-06-15", "--to", "2023-06-15"),
+        "check": wa_here("check", *args),
     }
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import wa
+from tests.conftest import wa, wa_here
 from tests.e2e_landing import B1, U_IN1, W1, build, post, request, st, ts
 from tests.landing_builders import write_lines
 
@@ -140,8 +140,8 @@ def hostile(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("hostile")
     landing = _hostile_landing(root)
     warehouse = root / "warehouse.duckdb"
-    run = wa("run", "--landing-dir", str(landing), "--warehouse", str(warehouse))
-    export = wa("export", "--warehouse", str(warehouse), "--out", str(root / "out"))
+    run = wa_here("run", "--landing-dir", str(landing), "--warehouse", str(warehouse))
+    export = wa_here("export", "--warehouse", str(warehouse), "--out", str(root / "out"))
     return {"root": root, "landing": landing, "warehouse": warehouse, "run": run, "export": export}
 
 
@@ -273,7 +273,7 @@ def damaged(hostile, tmp_path_factory) -> dict:
     good = gzip.compress("".join(json.dumps(line) + "\n" for line in late).encode())
     (folder / "cut.jsonl.gz").write_bytes(good[: len(good) // 2])
     (folder / "plain.jsonl.gz").write_text(json.dumps(late[0]) + "\n")
-    run = wa("run", "--landing-dir", str(landing), "--warehouse", str(warehouse))
+    run = wa_here("run", "--landing-dir", str(landing), "--warehouse", str(warehouse))
     return {"root": root, "landing": landing, "warehouse": warehouse, "run": run}
 
 

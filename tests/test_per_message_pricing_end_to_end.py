@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import wa
+from tests.conftest import wa, wa_here
 from tests.e2e_landing_pmp import build
 
 EXPECTED = Path(__file__).parent / "expected" / "per_message"
@@ -22,8 +22,8 @@ def built(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("e2e-pmp")
     landing = build(root / "landing")
     warehouse = root / "warehouse.duckdb"
-    run = wa("run", "--landing-dir", str(landing), "--warehouse", str(warehouse))
-    exported = wa("export", "--warehouse", str(warehouse), "--out", str(root / "out"))
+    run = wa_here("run", "--landing-dir", str(landing), "--warehouse", str(warehouse))
+    exported = wa_here("export", "--warehouse", str(warehouse), "--out", str(root / "out"))
     return {"root": root, "warehouse": warehouse, "run": run, "export": exported}
 
 
