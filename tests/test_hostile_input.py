@@ -499,9 +499,9 @@ def _meta_landing(root: Path) -> Path:
 def test_meta_payloads_load_as_meta_means_them(tmp_path):
     landing = _meta_landing(tmp_path)
     warehouse = tmp_path / "warehouse.duckdb"
-    run = wa("run", "--landing-dir", str(landing), "--warehouse", str(warehouse))
+    run = wa_here("run", "--landing-dir", str(landing), "--warehouse", str(warehouse))
     assert run.returncode == 0, run.stdout + run.stderr
-    export = wa("export", "--warehouse", str(warehouse), "--out", str(tmp_path / "out"))
+    export = wa_here("export", "--warehouse", str(warehouse), "--out", str(tmp_path / "out"))
     assert export.returncode == 0, export.stderr
     with (tmp_path / "out" / "tabular_report.csv").open(encoding="utf-8") as handle:
         rows = {row["WHATSAPP_ID"]: row for row in csv.DictReader(handle)}
@@ -551,11 +551,11 @@ def test_a_warehouse_of_the_earlier_rules_and_layout_is_upgraded_by_a_full_refre
             conn.execute(f"alter table staging.{table} drop column profile_country_code")
         conn.execute("update raw.load_ledger set rules_version = null")
     args = ("--landing-dir", str(hostile["landing"]), "--warehouse", str(warehouse))
-    run = wa("run", *args)
+    run = wa_here("run", *args)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "stg_webhook_logs__incoming_message_copies" in run.stdout
     assert "wa-reports run --full-refresh" in run.stdout
-    run = wa("run", *args, "--full-refresh")
+    run = wa_here("run", *args, "--full-refresh")
     assert run.returncode == 0, run.stdout + run.stderr
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         assert conn.execute(

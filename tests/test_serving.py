@@ -12,7 +12,7 @@ import time
 import duckdb
 import pytest
 
-from tests.conftest import wa
+from tests.conftest import wa, wa_here
 from tests.e2e_landing import B1, U_IN1, W1, post, request, st
 from tests.landing_builders import write_lines
 
@@ -186,7 +186,7 @@ def test_a_failed_run_leaves_the_serving_copy_untouched(copied):
             ),
         ],
     )
-    run = wa(
+    run = wa_here(
         "run",
         "--landing-dir",
         str(copied / "landing"),
