@@ -23,7 +23,6 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--allow-file-access-from-files",
-    "--window-size=1400,1000",
     "--virtual-time-budget=15000",
 ]
 
@@ -47,14 +46,14 @@ def _run(url: str, *extra: str) -> str:
     return completed.stdout
 
 
-def rendered_dom(url: str) -> str:
-    """The DOM after scripts ran, with <script> bodies removed: only what is rendered."""
-    dom = _run(url, "--dump-dom")
+def rendered_dom(url: str, screenshot: Path | None = None, height: int = 1000) -> str:
+    """The DOM after scripts ran, with <script> bodies removed: only what is rendered.
+    With `screenshot`, the same Chromium run also saves the page there as a PNG."""
+    extra = [f"--window-size=1400,{height}"]
+    if screenshot is not None:
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        extra.append(f"--screenshot={screenshot}")
+    dom = _run(url, "--dump-dom", *extra)
+    if screenshot is not None:
+        assert screenshot.stat().st_size > 10_000, "an empty screenshot"
     return re.sub(r"<script\b[^>]*>.*?</script>", "", dom, flags=re.S)
-
-
-def screenshot(url: str, path: Path, height: int = 1000) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _run(url, f"--screenshot={path}", f"--window-size=1400,{height}")
-    assert path.stat().st_size > 10_000, "an empty screenshot"
-    return path

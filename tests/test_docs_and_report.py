@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.browser import rendered_dom, screenshot
+from tests.browser import rendered_dom
 from tests.conftest import wa
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -41,18 +41,17 @@ def docs_site(e2e_run, tmp_path_factory) -> Path:
 @pytest.mark.parametrize("model", sorted(REPORT_MODELS))
 def test_the_docs_site_shows_each_report_model_with_its_column_descriptions(docs_site, model):
     url = f"{docs_site.as_uri()}#!/model/model.whatsapp_reports.{model}"
-    dom = rendered_dom(url)
+    dom = rendered_dom(url, screenshot=ARTIFACTS / f"docs_{model}.png")
     assert re.search(rf">\s*{model}\s*<", dom), f"{model} page did not render"
     assert "One row per" in dom
     for description in REPORT_MODELS[model]:
         assert description in dom, description
-    screenshot(url, ARTIFACTS / f"docs_{model}.png")
 
 
 def test_the_docs_overview_explains_the_warehouse(docs_site):
-    dom = rendered_dom(f"{docs_site.as_uri()}#!/overview")
+    overview = f"{docs_site.as_uri()}#!/overview"
+    dom = rendered_dom(overview, screenshot=ARTIFACTS / "docs_overview.png")
     assert "How data flows" in dom and "How to query it" in dom
-    screenshot(f"{docs_site.as_uri()}#!/overview", ARTIFACTS / "docs_overview.png")
 
 
 def test_the_stakeholder_report_draws_every_chart(e2e_run, tmp_path):
@@ -60,7 +59,8 @@ def test_the_stakeholder_report_draws_every_chart(e2e_run, tmp_path):
     made = wa("report", "--warehouse", str(e2e_run["warehouse"]), "--out", str(page))
     assert made.returncode == 0, made.stderr
     assert "cdn" not in page.read_text().split("<body>")[1].lower(), "the page must work offline"
-    dom = rendered_dom(page.as_uri())
+    shot = ARTIFACTS / "stakeholder_report.png"
+    dom = rendered_dom(page.as_uri(), screenshot=shot, height=2600)
     for chart, following in zip(CHARTS, [*CHARTS[1:], "chart-charges"], strict=True):
         start = dom.index(f'id="{chart}"')
         end = dom.index(f'id="{following}"') if following else len(dom)
@@ -73,7 +73,6 @@ def test_the_stakeholder_report_draws_every_chart(e2e_run, tmp_path):
     assert ">$0.0519<" in dom  # 0.0099 + 0.042 USD, exact, with its currency
     # The period is the data's: the hand-made landing's first and last message dates.
     assert "Period: Nov 25, 2022 to Jun 15, 2023 (UTC dates). WABA: every WABA." in dom
-    screenshot(page.as_uri(), ARTIFACTS / "stakeholder_report.png", height=2600)
 
 
 def test_the_stakeholder_report_of_one_waba_counts_only_its_rows(e2e_run, tmp_path):
