@@ -31,33 +31,39 @@ ENGINE = os.environ.get("WA_ENGINE") or "duckdb"  # `make test-spark` sets spark
 os.environ["WA_RECORD_RUNS"] = "0"
 
 
-def wa(*args: str, engine: str = ENGINE, record_runs: bool = False) -> subprocess.CompletedProcess:
-    """Run the CLI with paths from its arguments only: no WA_* variable of the shell that
-    started the suite leaks in. Only the engine (by default the one the suite runs on)
-    and whether runs are recorded (by default not) are passed on."""
+def cli_environment(engine: str = ENGINE, record_runs: bool = False) -> dict[str, str]:
+    """The environment a CLI call gets: no WA_* variable of the shell that started the
+    suite leaks in (paths come from the command's arguments only). Only the engine (by
+    default the one the suite runs on) and whether runs are recorded (by default not)
+    are passed on."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WA_", "DAGSTER_HOME"))}
-    env["WA_ENGINE"] = engine
-    env["WA_RECORD_RUNS"] = "1" if record_runs else "0"
+    return env | {"WA_ENGINE": engine, "WA_RECORD_RUNS": "1" if record_runs else "0"}
+
+
+def wa(*args: str, engine: str = ENGINE, record_runs: bool = False) -> subprocess.CompletedProcess:
+    """Run the CLI in a process of its own, with `cli_environment`."""
     return subprocess.run(
-        [str(WA_REPORTS), *args], capture_output=True, text=True, check=False, env=env
+        [str(WA_REPORTS), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=cli_environment(engine, record_runs),
     )
 
 
 def wa_here(*args: str) -> subprocess.CompletedProcess:
     """`wa(*args)` through the same entry point (`orchestration.cli.main`) in this
-    process, with the same environment: the CLI's imports (Dagster, dbt's adapter, Great
+    process, with `cli_environment` for the call: the CLI's imports (Dagster, dbt's adapter, Great
     Expectations: about 5 s a process) are paid once per worker instead of once per
     command. For fixtures that build a warehouse and keep the command's outcome; what a
     process does at its edges (a bad setting, a full disk, a held lock) is tested with
     `wa`."""
     from orchestration.cli import main
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WA_", "DAGSTER_HOME"))}
-    env |= {"WA_ENGINE": ENGINE, "WA_RECORD_RUNS": "0"}
     saved = dict(os.environ)
     stdout, stderr = io.StringIO(), io.StringIO()
     os.environ.clear()
-    os.environ.update(env)
+    os.environ.update(cli_environment())
     try:
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             returncode = main(list(args))
