@@ -60,10 +60,10 @@ def wa_here(*args: str) -> subprocess.CompletedProcess:
     `wa`."""
     from orchestration.cli import main
 
-    saved = dict(os.environ)
+    saved, env = dict(os.environ), cli_environment()
     stdout, stderr = io.StringIO(), io.StringIO()
     os.environ.clear()
-    os.environ.update(cli_environment())
+    os.environ.update(env)
     try:
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             returncode = main(list(args))
