@@ -53,11 +53,11 @@ def wa(*args: str, engine: str = ENGINE, record_runs: bool = False) -> subproces
 
 def wa_here(*args: str) -> subprocess.CompletedProcess:
     """`wa(*args)` through the same entry point (`orchestration.cli.main`) in this
-    process, with `cli_environment` for the call: the CLI's imports (Dagster, dbt's adapter, Great
-    Expectations: about 5 s a process) are paid once per worker instead of once per
-    command. For fixtures that build a warehouse and keep the command's outcome; what a
-    process does at its edges (a bad setting, a full disk, a held lock) is tested with
-    `wa`."""
+    process, with `cli_environment` for the call: the CLI's imports (Dagster, dbt's
+    adapter, Great Expectations: about 5 s a process) are paid once per worker instead
+    of once per command. For fixtures that build a warehouse and keep the command's
+    outcome; what a process does at its edges (a bad setting, a full disk, a held lock)
+    is tested with `wa`."""
     from orchestration.cli import main
 
     saved, env = dict(os.environ), cli_environment()

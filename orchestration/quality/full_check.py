@@ -77,7 +77,8 @@ def _dbt_findings(run_results: Path) -> tuple[int, list[Finding]]:
 
 
 def run_full_check(settings: Settings) -> FullCheck:
-    """Run every dbt test and every data-quality check over all rows of the warehouse."""
+    """Run every dbt data test and every data-quality check over all rows of the
+    warehouse."""
     outcome = FullCheck(findings=[])
     # The data tests only: unit tests check the SQL on rows of their own, not the data
     # (CI runs them, tests/test_dbt_unit_tests.py), and would add about 8 s.
