@@ -381,7 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser(
         "check",
-        help="run every dbt test and data-quality check over all rows (exit 1 on a failure)",
+        help="run every dbt data test and data-quality check over all rows (exit 1 on a failure)",
     )
     check.add_argument("--warehouse", help=WAREHOUSE_HELP)
     check.add_argument("--landing-dir", help=f"for the landing-path checks: {LANDING_HELP}")
